@@ -104,9 +104,7 @@ user_settings = sa.Table(
     sa.Column("stablecoin_floor", F, nullable=False, server_default=sa.text("0.0")),
     sa.Column("turnover_limit", F, nullable=False, server_default=sa.text("1.0")),
     _updated(),
-    sa.CheckConstraint(
-        "risk_tolerance IN ('conservative', 'moderate', 'aggressive')", name="risk_tolerance"
-    ),
+    sa.CheckConstraint("risk_tolerance IN ('conservative', 'moderate', 'aggressive')", name="risk_tolerance"),
     sa.CheckConstraint("base_currency ~ '^[A-Z]{3,5}$'", name="base_currency"),
     sa.CheckConstraint("max_weight > 0 AND max_weight <= 1", name="max_weight"),
     sa.CheckConstraint("stablecoin_floor >= 0 AND stablecoin_floor <= 1", name="stablecoin_floor"),
@@ -434,7 +432,9 @@ correlation_matrices = sa.Table(
     sa.Column("time", TZ, nullable=False),
     sa.Column("window_days", sa.Integer, nullable=False),
     sa.Column("symbols", ARRAY(sa.Text), nullable=False),
-    sa.Column("matrix", JSONB, nullable=False, comment="row-major Pearson coefficients; null where undefined"),
+    sa.Column(
+        "matrix", JSONB, nullable=False, comment="row-major Pearson coefficients; null where undefined"
+    ),
     sa.Column("computed_at", TZ, nullable=False, server_default=NOW),
     # NULL portfolio = the market universe; one matrix per scope, day and window.
     sa.UniqueConstraint("portfolio_id", "time", "window_days", postgresql_nulls_not_distinct=True),
@@ -496,8 +496,13 @@ alert_rules = sa.Table(
     sa.Column("threshold", F, nullable=False),
     sa.Column("params", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
     sa.Column("is_active", sa.Boolean, nullable=False, server_default=sa.true()),
-    sa.Column("is_triggered", sa.Boolean, nullable=False, server_default=sa.false(),
-              comment="state for fire-once-per-crossing"),
+    sa.Column(
+        "is_triggered",
+        sa.Boolean,
+        nullable=False,
+        server_default=sa.false(),
+        comment="state for fire-once-per-crossing",
+    ),
     sa.Column("last_evaluated_at", TZ),
     _created(),
     _updated(),

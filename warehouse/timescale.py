@@ -27,7 +27,10 @@ HYPERTABLES = {
 }
 ROLLUPS = {"price_ohlcv_1h": "1 hour", "price_ohlcv_1d": "1 day"}
 # How far back each refresh policy re-materializes, and how often it runs.
-_REFRESH = {"price_ohlcv_1h": ("3 days", "1 hour", "30 minutes"), "price_ohlcv_1d": ("7 days", "1 hour", "1 hour")}
+_REFRESH = {
+    "price_ohlcv_1h": ("3 days", "1 hour", "30 minutes"),
+    "price_ohlcv_1d": ("7 days", "1 hour", "1 hour"),
+}
 
 _warned = False
 
@@ -41,7 +44,9 @@ def extension_available(conn: Connection) -> bool:
 
 def features_enabled(conn: Connection) -> bool:
     """True when this database has the timescaledb extension created (hypertables are on)."""
-    return conn.execute(sa.text("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'")).scalar() is not None
+    return (
+        conn.execute(sa.text("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'")).scalar() is not None
+    )
 
 
 def warn_once_if_disabled(conn: Connection) -> bool:
@@ -92,7 +97,9 @@ def enable(conn: Connection) -> None:
             )
         )
         conn.execute(
-            sa.text(f"SELECT add_compression_policy('{table}', INTERVAL '{compress_after}', if_not_exists => TRUE)")
+            sa.text(
+                f"SELECT add_compression_policy('{table}', INTERVAL '{compress_after}', if_not_exists => TRUE)"
+            )
         )
     for view, width in ROLLUPS.items():
         conn.execute(
@@ -147,7 +154,10 @@ def drop_rollups(conn: Connection) -> None:
 
 
 def _is_matview(conn: Connection, name: str) -> bool:
-    return conn.execute(sa.text("SELECT 1 FROM pg_matviews WHERE matviewname = :n"), {"n": name}).scalar() is not None
+    return (
+        conn.execute(sa.text("SELECT 1 FROM pg_matviews WHERE matviewname = :n"), {"n": name}).scalar()
+        is not None
+    )
 
 
 def remove_policies(conn: Connection) -> None:
@@ -170,6 +180,8 @@ def refresh_rollups(autocommit_conn: Connection, start, end) -> None:
         return
     for view in ROLLUPS:
         autocommit_conn.execute(
-            sa.text(f"CALL refresh_continuous_aggregate('{view}', CAST(:s AS timestamptz), CAST(:e AS timestamptz))"),
+            sa.text(
+                f"CALL refresh_continuous_aggregate('{view}', CAST(:s AS timestamptz), CAST(:e AS timestamptz))"
+            ),
             {"s": start, "e": end},
         )

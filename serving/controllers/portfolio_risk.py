@@ -1,0 +1,69 @@
+"""``/api/v1/portfolios/{portfolio_id}/risk|risk/history|correlation|insights``: what the risk and
+insight assets computed for a portfolio (read-only)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, get
+from litestar.pagination import OffsetPagination
+from litestar.params import Parameter
+
+from serving.db import Db
+from serving.errors import found
+from serving.pagination import Paging, to_page
+from serving.schemas.risk import CorrelationOut, InsightOut, PortfolioMetricsOut, PortfolioRiskOut
+from warehouse.models import INSIGHT_KINDS
+from warehouse.queries import risk
+
+NOT_YET = "not computed yet: the risk assets have not run for this portfolio"
+InsightKind = Annotated[str | None, Parameter(description="one of " + ", ".join(INSIGHT_KINDS))]
+
+
+class PortfolioRiskController(Controller):
+    path = "/portfolios/{portfolio_id:int}"
+    tags = ["risk"]
+
+    @get("/risk")
+    async def latest_risk(self, db: Db, user_id: int, portfolio_id: int) -> PortfolioRiskOut:
+        """Latest metrics with the risk score's components, contributions, stress and backtest."""
+        out = found(await db.run(risk.latest_risk, user_id, portfolio_id), "portfolio", PortfolioRiskOut)
+        return out if out.metrics else msgspec.structs.replace(out, reason=NOT_YET)
+
+    @get("/risk/history")
+    async def risk_history(
+        self,
+        db: Db,
+        user_id: int,
+        portfolio_id: int,
+        paging: Paging,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> OffsetPagination[PortfolioMetricsOut]:
+        """Daily metrics, oldest first, ``start <= time < end``."""
+        page = await db.run(
+            risk.risk_history,
+            user_id,
+            portfolio_id,
+            start=start,
+            end=end,
+            limit=paging.limit,
+            offset=paging.offset,
+        )
+        return to_page(found(page, "portfolio"), paging, PortfolioMetricsOut)
+
+    @get("/correlation")
+    async def correlation(self, db: Db, user_id: int, portfolio_id: int) -> CorrelationOut:
+        """Latest Pearson correlation matrix of the portfolio's assets (null where undefined)."""
+        out = found(await db.run(risk.correlation, user_id, portfolio_id), "portfolio", CorrelationOut)
+        return out if out.correlation else msgspec.structs.replace(out, reason=NOT_YET)
+
+    @get("/insights")
+    async def insights(
+        self, db: Db, user_id: int, portfolio_id: int, paging: Paging, kind: InsightKind = None
+    ) -> OffsetPagination[InsightOut]:
+        """AI insights, newest first."""
+        page = await db.run(risk.insights, user_id, portfolio_id, kind=kind, limit=paging.limit, offset=paging.offset)
+        return to_page(found(page, "portfolio"), paging, InsightOut)

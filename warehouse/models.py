@@ -43,9 +43,7 @@ def _updated() -> sa.Column:
 
 
 def _user_fk(nullable: bool = False) -> sa.Column:
-    return sa.Column(
-        "user_id", sa.BigInteger, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=nullable
-    )
+    return sa.Column("user_id", sa.BigInteger, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=nullable)
 
 
 def _portfolio_fk(nullable: bool = False) -> sa.Column:
@@ -58,9 +56,7 @@ def _portfolio_fk(nullable: bool = False) -> sa.Column:
 
 
 def _asset_fk(nullable: bool = False) -> sa.Column:
-    return sa.Column(
-        "asset_id", sa.Integer, sa.ForeignKey("crypto_assets.id", ondelete="RESTRICT"), nullable=nullable
-    )
+    return sa.Column("asset_id", sa.Integer, sa.ForeignKey("crypto_assets.id", ondelete="RESTRICT"), nullable=nullable)
 
 
 # --- users and what they own -------------------------------------------------------------------
@@ -311,9 +307,7 @@ news_articles = sa.Table(
 news_sentiment = sa.Table(
     "news_sentiment",
     metadata,
-    sa.Column(
-        "article_id", sa.BigInteger, sa.ForeignKey("news_articles.id", ondelete="CASCADE"), nullable=False
-    ),
+    sa.Column("article_id", sa.BigInteger, sa.ForeignKey("news_articles.id", ondelete="CASCADE"), nullable=False),
     _asset_fk(),
     sa.Column("published_at", TZ, nullable=False),
     sa.Column("relevance", F, nullable=False),
@@ -432,9 +426,7 @@ correlation_matrices = sa.Table(
     sa.Column("time", TZ, nullable=False),
     sa.Column("window_days", sa.Integer, nullable=False),
     sa.Column("symbols", ARRAY(sa.Text), nullable=False),
-    sa.Column(
-        "matrix", JSONB, nullable=False, comment="row-major Pearson coefficients; null where undefined"
-    ),
+    sa.Column("matrix", JSONB, nullable=False, comment="row-major Pearson coefficients; null where undefined"),
     sa.Column("computed_at", TZ, nullable=False, server_default=NOW),
     # NULL portfolio = the market universe; one matrix per scope, day and window.
     sa.UniqueConstraint("portfolio_id", "time", "window_days", postgresql_nulls_not_distinct=True),

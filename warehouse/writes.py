@@ -76,11 +76,7 @@ def with_asset_ids(conn: Connection, frame: pl.DataFrame, table: str) -> pl.Data
         {"symbol": list(ids), "asset_id": list(ids.values())},
         schema={"symbol": pl.String, "asset_id": pl.Int32},
     )
-    return (
-        frame.with_columns(pl.col("symbol").str.to_uppercase())
-        .join(mapping, on="symbol", how="left")
-        .drop("symbol")
-    )
+    return frame.with_columns(pl.col("symbol").str.to_uppercase()).join(mapping, on="symbol", how="left").drop("symbol")
 
 
 # --- table shapes ---------------------------------------------------------------------------------
@@ -148,15 +144,8 @@ def validate(table: str, frame: pl.DataFrame) -> pl.DataFrame:
             {_describe(contract, r["column"], r["check"]) for r in cases.select("column", "check").to_dicts()}
         )
         indexes = sorted({i for i in cases.get_column("index").to_list() if i is not None})
-        rows = (
-            frame.with_row_index("row")
-            .filter(pl.col("row").is_in(indexes))
-            .head(_MAX_REPORTED_ROWS)
-            .to_dicts()
-        )
-        raise BatchRejected(
-            table, f"{len(indexes) or 'some'} row(s) fail {'; '.join(checks)}", rows
-        ) from None
+        rows = frame.with_row_index("row").filter(pl.col("row").is_in(indexes)).head(_MAX_REPORTED_ROWS).to_dicts()
+        raise BatchRejected(table, f"{len(indexes) or 'some'} row(s) fail {'; '.join(checks)}", rows) from None
 
 
 def _duplicates(table: sa.Table, frame: pl.DataFrame) -> None:
@@ -216,9 +205,7 @@ def upsert_frame(conn: Connection, table: str, frame: pl.DataFrame) -> int:
     staging = sql.Identifier(f"_staging_{table}")
     cols = sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
     if values:
-        target = sql.SQL(", ").join(
-            sql.SQL("{0}.{1}").format(sql.Identifier(table), sql.Identifier(v)) for v in values
-        )
+        target = sql.SQL(", ").join(sql.SQL("{0}.{1}").format(sql.Identifier(table), sql.Identifier(v)) for v in values)
         excluded = sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(sql.Identifier(v)) for v in values)
         action = sql.SQL("DO UPDATE SET ({}) = ROW({}) WHERE ({}) IS DISTINCT FROM ({})").format(
             sql.SQL(", ").join(sql.Identifier(v) for v in values), excluded, target, excluded
@@ -230,9 +217,9 @@ def upsert_frame(conn: Connection, table: str, frame: pl.DataFrame) -> int:
         with raw.transaction(), raw.cursor() as cur:
             # A savepoint: a rejected batch rolls back to here, leaving the caller's transaction usable.
             cur.execute(
-                sql.SQL(
-                    "CREATE TEMP TABLE IF NOT EXISTS {} (LIKE {} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-                ).format(staging, sql.Identifier(table))
+                sql.SQL("CREATE TEMP TABLE IF NOT EXISTS {} (LIKE {} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS").format(
+                    staging, sql.Identifier(table)
+                )
             )
             cur.execute(sql.SQL("TRUNCATE {}").format(staging))
             _copy(cur, staging, columns, frame)

@@ -92,6 +92,4 @@ def migrate_cmd(revision: str, down: bool) -> None:
     else:
         migrate.upgrade(target, revision)
     st = migrate.status(target)
-    click.echo(
-        f"schema at revision {st.revision}; timescale features {'on' if st.timescale_enabled else 'off'}"
-    )
+    click.echo(f"schema at revision {st.revision}; timescale features {'on' if st.timescale_enabled else 'off'}")

@@ -43,9 +43,7 @@ def _updated() -> sa.Column:
 
 
 def _user_fk(nullable: bool = False) -> sa.Column:
-    return sa.Column(
-        "user_id", sa.BigInteger, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=nullable
-    )
+    return sa.Column("user_id", sa.BigInteger, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=nullable)
 
 
 def _portfolio_fk(nullable: bool = False) -> sa.Column:
@@ -58,9 +56,7 @@ def _portfolio_fk(nullable: bool = False) -> sa.Column:
 
 
 def _asset_fk(nullable: bool = False) -> sa.Column:
-    return sa.Column(
-        "asset_id", sa.Integer, sa.ForeignKey("crypto_assets.id", ondelete="RESTRICT"), nullable=nullable
-    )
+    return sa.Column("asset_id", sa.Integer, sa.ForeignKey("crypto_assets.id", ondelete="RESTRICT"), nullable=nullable)
 
 
 # --- users and what they own -------------------------------------------------------------------
@@ -183,10 +179,34 @@ wallets = sa.Table(
 
 # --- market time series ------------------------------------------------------------------------------
 
+# price_history is the hot COPY target (backfills of millions of rows). A declared foreign key
+# costs a trigger call and an index probe per row, which more than halves COPY throughput, so the
+# same rule (asset_id must exist in crypto_assets; deleting a priced asset is refused) is kept by:
+# - writers (warehouse.writes) locking the batch's assets FOR KEY SHARE once per batch, exactly
+#   the lock the foreign key would take per row, and refusing ids that do not exist;
+# - a BEFORE DELETE / UPDATE OF id trigger on crypto_assets (below) that RESTRICTs.
+PRICE_HISTORY_REFERENCE = ("asset_id", "crypto_assets", "id")
+PRICE_HISTORY_RESTRICT_FUNCTION = """
+CREATE OR REPLACE FUNCTION crypto_assets_restrict_price_history() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM price_history WHERE asset_id = OLD.id) THEN
+        RAISE EXCEPTION 'crypto asset % (%) still has price history', OLD.id, OLD.symbol
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN OLD;
+END $$;
+"""
+PRICE_HISTORY_RESTRICT_TRIGGER = """
+CREATE TRIGGER crypto_assets_restrict_price_history
+BEFORE DELETE OR UPDATE OF id ON crypto_assets
+FOR EACH ROW EXECUTE FUNCTION crypto_assets_restrict_price_history();
+"""
+
 price_history = sa.Table(
     "price_history",
     metadata,
-    _asset_fk(),
+    sa.Column("asset_id", sa.Integer, nullable=False),  # crypto_assets.id, checked per batch (above)
     sa.Column("time", TZ, nullable=False),
     sa.Column("price", F, nullable=False, comment="USD"),
     sa.Column("market_cap", F, comment="USD"),
@@ -311,9 +331,7 @@ news_articles = sa.Table(
 news_sentiment = sa.Table(
     "news_sentiment",
     metadata,
-    sa.Column(
-        "article_id", sa.BigInteger, sa.ForeignKey("news_articles.id", ondelete="CASCADE"), nullable=False
-    ),
+    sa.Column("article_id", sa.BigInteger, sa.ForeignKey("news_articles.id", ondelete="CASCADE"), nullable=False),
     _asset_fk(),
     sa.Column("published_at", TZ, nullable=False),
     sa.Column("relevance", F, nullable=False),
@@ -432,9 +450,7 @@ correlation_matrices = sa.Table(
     sa.Column("time", TZ, nullable=False),
     sa.Column("window_days", sa.Integer, nullable=False),
     sa.Column("symbols", ARRAY(sa.Text), nullable=False),
-    sa.Column(
-        "matrix", JSONB, nullable=False, comment="row-major Pearson coefficients; null where undefined"
-    ),
+    sa.Column("matrix", JSONB, nullable=False, comment="row-major Pearson coefficients; null where undefined"),
     sa.Column("computed_at", TZ, nullable=False, server_default=NOW),
     # NULL portfolio = the market universe; one matrix per scope, day and window.
     sa.UniqueConstraint("portfolio_id", "time", "window_days", postgresql_nulls_not_distinct=True),

@@ -60,9 +60,7 @@ def publish(
         raise ValueError(f"unknown outbox channel {channel!r}; expected one of {', '.join(OUTBOX_CHANNELS)}")
     body = json.dumps(payload, default=str, allow_nan=False)
     if len(body.encode()) > _MAX_PAYLOAD_BYTES:
-        raise ValueError(
-            f"outbox payload for {channel} is {len(body)} bytes; keep it small (ids, counts, window)"
-        )
+        raise ValueError(f"outbox payload for {channel} is {len(body)} bytes; keep it small (ids, counts, window)")
     conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ORDER_LOCK})
     seq = conn.execute(
         sa.insert(event_outbox)
@@ -109,7 +107,5 @@ def cleanup(conn: Connection, older_than: dt.timedelta, *, keep_latest: int = 10
     ).scalar()
     if floor is None:
         return 0
-    result = conn.execute(
-        sa.delete(event_outbox).where(event_outbox.c.created_at < cutoff, event_outbox.c.seq < floor)
-    )
+    result = conn.execute(sa.delete(event_outbox).where(event_outbox.c.created_at < cutoff, event_outbox.c.seq < floor))
     return result.rowcount

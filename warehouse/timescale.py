@@ -37,16 +37,13 @@ _warned = False
 
 def extension_available(conn: Connection) -> bool:
     return (
-        conn.execute(sa.text("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'")).scalar()
-        is not None
+        conn.execute(sa.text("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'")).scalar() is not None
     )
 
 
 def features_enabled(conn: Connection) -> bool:
     """True when this database has the timescaledb extension created (hypertables are on)."""
-    return (
-        conn.execute(sa.text("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'")).scalar() is not None
-    )
+    return conn.execute(sa.text("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'")).scalar() is not None
 
 
 def warn_once_if_disabled(conn: Connection) -> bool:
@@ -97,9 +94,7 @@ def enable(conn: Connection) -> None:
             )
         )
         conn.execute(
-            sa.text(
-                f"SELECT add_compression_policy('{table}', INTERVAL '{compress_after}', if_not_exists => TRUE)"
-            )
+            sa.text(f"SELECT add_compression_policy('{table}', INTERVAL '{compress_after}', if_not_exists => TRUE)")
         )
     for view, width in ROLLUPS.items():
         conn.execute(
@@ -125,9 +120,7 @@ def set_raw_retention(conn: Connection, days: int | None) -> None:
     hourly and daily candles of dropped chunks, Timescale's downsampling pattern."""
     conn.execute(sa.text("SELECT remove_retention_policy('price_history', if_exists => TRUE)"))
     if days is not None:
-        conn.execute(
-            sa.text("SELECT add_retention_policy('price_history', make_interval(days => :d))"), {"d": days}
-        )
+        conn.execute(sa.text("SELECT add_retention_policy('price_history', make_interval(days => :d))"), {"d": days})
 
 
 def create_plain_rollups(conn: Connection) -> None:
@@ -154,10 +147,10 @@ def drop_rollups(conn: Connection) -> None:
 
 
 def _is_matview(conn: Connection, name: str) -> bool:
-    return (
-        conn.execute(sa.text("SELECT 1 FROM pg_matviews WHERE matviewname = :n"), {"n": name}).scalar()
-        is not None
+    found = conn.execute(
+        sa.text("SELECT 1 FROM timescaledb_information.continuous_aggregates WHERE view_name = :n"), {"n": name}
     )
+    return found.scalar() is not None
 
 
 def remove_policies(conn: Connection) -> None:
@@ -180,8 +173,6 @@ def refresh_rollups(autocommit_conn: Connection, start, end) -> None:
         return
     for view in ROLLUPS:
         autocommit_conn.execute(
-            sa.text(
-                f"CALL refresh_continuous_aggregate('{view}', CAST(:s AS timestamptz), CAST(:e AS timestamptz))"
-            ),
+            sa.text(f"CALL refresh_continuous_aggregate('{view}', CAST(:s AS timestamptz), CAST(:e AS timestamptz))"),
             {"s": start, "e": end},
         )

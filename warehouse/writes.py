@@ -30,6 +30,9 @@ from warehouse.contracts import CONTRACTS
 from warehouse.engine import raw_psycopg
 from warehouse.models import crypto_assets, metadata
 
+# Tables whose reference to crypto_assets is checked per batch instead of per row (see models).
+_BATCH_REFERENCES = {"price_history": "asset_id"}
+
 _MAX_REPORTED_ROWS = 20
 
 
@@ -76,11 +79,7 @@ def with_asset_ids(conn: Connection, frame: pl.DataFrame, table: str) -> pl.Data
         {"symbol": list(ids), "asset_id": list(ids.values())},
         schema={"symbol": pl.String, "asset_id": pl.Int32},
     )
-    return (
-        frame.with_columns(pl.col("symbol").str.to_uppercase())
-        .join(mapping, on="symbol", how="left")
-        .drop("symbol")
-    )
+    return frame.with_columns(pl.col("symbol").str.to_uppercase()).join(mapping, on="symbol", how="left").drop("symbol")
 
 
 # --- table shapes ---------------------------------------------------------------------------------
@@ -148,24 +147,38 @@ def validate(table: str, frame: pl.DataFrame) -> pl.DataFrame:
             {_describe(contract, r["column"], r["check"]) for r in cases.select("column", "check").to_dicts()}
         )
         indexes = sorted({i for i in cases.get_column("index").to_list() if i is not None})
-        rows = (
-            frame.with_row_index("row")
-            .filter(pl.col("row").is_in(indexes))
-            .head(_MAX_REPORTED_ROWS)
-            .to_dicts()
-        )
-        raise BatchRejected(
-            table, f"{len(indexes) or 'some'} row(s) fail {'; '.join(checks)}", rows
-        ) from None
+        rows = frame.with_row_index("row").filter(pl.col("row").is_in(indexes)).head(_MAX_REPORTED_ROWS).to_dicts()
+        raise BatchRejected(table, f"{len(indexes) or 'some'} row(s) fail {'; '.join(checks)}", rows) from None
 
 
 def _duplicates(table: sa.Table, frame: pl.DataFrame) -> None:
     key = [c.name for c in table.primary_key.columns]
+    contract = CONTRACTS.get(table.name)
+    if contract is not None and sorted(getattr(contract.Config, "unique", [])) == sorted(key):
+        return  # the contract already refused duplicate keys
     dup = frame.filter(pl.struct(key).is_duplicated())
     if dup.height:
         raise BatchRejected(
             table.name, f"duplicate key ({', '.join(key)}) within the batch", dup.select(key).to_dicts()
         )
+
+
+def _lock_references(conn: Connection, table: str, frame: pl.DataFrame) -> None:
+    """The foreign-key check, once per batch: lock the referenced assets (KEY SHARE, as a foreign
+    key would, so nobody deletes them before we commit) and refuse ids that do not exist."""
+    column = _BATCH_REFERENCES.get(table)
+    if column is None or frame.height == 0:
+        return
+    wanted = set(frame.get_column(column).unique().to_list())
+    found = set(
+        conn.execute(
+            sa.select(crypto_assets.c.id).where(crypto_assets.c.id.in_(wanted)).with_for_update(key_share=True)
+        ).scalars()
+    )
+    missing = sorted(wanted - found)
+    if missing:
+        rows = frame.filter(pl.col(column).is_in(missing)).head(_MAX_REPORTED_ROWS).to_dicts()
+        raise BatchRejected(table, f"a row references a missing crypto asset ({column} {missing})", rows)
 
 
 def _copy(cur: psycopg.Cursor, target: sql.Composable, columns: list[sa.Column], frame: pl.DataFrame) -> None:
@@ -211,14 +224,13 @@ def upsert_frame(conn: Connection, table: str, frame: pl.DataFrame) -> int:
     _duplicates(tbl, frame)
     if frame.height == 0:
         return 0
+    _lock_references(conn, table, frame)
     key = [c.name for c in tbl.primary_key.columns]
     values = [c.name for c in columns if c.name not in key]
     staging = sql.Identifier(f"_staging_{table}")
     cols = sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
     if values:
-        target = sql.SQL(", ").join(
-            sql.SQL("{0}.{1}").format(sql.Identifier(table), sql.Identifier(v)) for v in values
-        )
+        target = sql.SQL(", ").join(sql.SQL("{0}.{1}").format(sql.Identifier(table), sql.Identifier(v)) for v in values)
         excluded = sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(sql.Identifier(v)) for v in values)
         action = sql.SQL("DO UPDATE SET ({}) = ROW({}) WHERE ({}) IS DISTINCT FROM ({})").format(
             sql.SQL(", ").join(sql.Identifier(v) for v in values), excluded, target, excluded
@@ -230,9 +242,9 @@ def upsert_frame(conn: Connection, table: str, frame: pl.DataFrame) -> int:
         with raw.transaction(), raw.cursor() as cur:
             # A savepoint: a rejected batch rolls back to here, leaving the caller's transaction usable.
             cur.execute(
-                sql.SQL(
-                    "CREATE TEMP TABLE IF NOT EXISTS {} (LIKE {} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-                ).format(staging, sql.Identifier(table))
+                sql.SQL("CREATE TEMP TABLE IF NOT EXISTS {} (LIKE {} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS").format(
+                    staging, sql.Identifier(table)
+                )
             )
             cur.execute(sql.SQL("TRUNCATE {}").format(staging))
             _copy(cur, staging, columns, frame)
@@ -281,6 +293,7 @@ def replace_window(
             f"row(s) outside the window [{start}, {end}) or scope {scope}",
             outside.head(_MAX_REPORTED_ROWS).to_dicts(),
         )
+    _lock_references(conn, table, frame)
     condition = (tbl.c.time >= start) & (tbl.c.time < end)
     for column, allowed in (scope or {}).items():
         condition &= tbl.c[column].in_(list(allowed))
@@ -301,6 +314,7 @@ def copy_frame(conn: Connection, table: str, frame: pl.DataFrame) -> int:
     tbl = _table(table)
     frame = validate(table, frame)
     columns = _frame_columns(tbl, frame)
+    _lock_references(conn, table, frame)
     raw = raw_psycopg(conn)
     try:
         with raw.transaction(), raw.cursor() as cur:

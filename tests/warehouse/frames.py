@@ -14,9 +14,7 @@ def price_frame(
     asset_ids: list[int], days: int, *, start: dt.datetime = EPOCH, every: str = "1d", seed: int = 7
 ) -> pl.DataFrame:
     """A random-walk price table: one row per asset per step."""
-    times = pl.datetime_range(
-        start, start + dt.timedelta(days=days), every, closed="left", eager=True, time_zone="UTC"
-    )
+    times = pl.datetime_range(start, start + dt.timedelta(days=days), every, closed="left", eager=True, time_zone="UTC")
     n = len(times)
     rng = np.random.default_rng(seed)
     frames = []

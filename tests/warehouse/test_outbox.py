@@ -17,9 +17,7 @@ from warehouse.engine import get_engine, transaction
 
 def test_publish_commits_with_the_transaction(db_url):
     with transaction(db_url) as conn:
-        seq = outbox.publish(
-            conn, "price_updates", {"symbols": ["BTC"], "rows": 1}, partition_key="2024-01-01"
-        )
+        seq = outbox.publish(conn, "price_updates", {"symbols": ["BTC"], "rows": 1}, partition_key="2024-01-01")
     with pytest.raises(RuntimeError), transaction(db_url) as conn:
         outbox.publish(conn, "price_updates", {"rows": 2})
         raise RuntimeError("writer failed after publishing")

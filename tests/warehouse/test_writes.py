@@ -72,9 +72,7 @@ def test_stored_values_round_trip_exactly(db_url):
         upsert_frame(conn, "price_history", frame)
     with get_engine(db_url).connect() as conn:
         rows = conn.execute(
-            sa.text(
-                "SELECT asset_id, time, price, market_cap, volume_24h, source FROM price_history ORDER BY time"
-            )
+            sa.text("SELECT asset_id, time, price, market_cap, volume_24h, source FROM price_history ORDER BY time")
         ).all()
     assert [tuple(r) for r in rows] == [tuple(r.values()) for r in frame.sort("time").to_dicts()]
 
@@ -90,10 +88,7 @@ def test_stored_values_round_trip_exactly(db_url):
         ),
         (
             lambda f: f.with_columns(
-                pl.when(pl.int_range(pl.len()) == 3)
-                .then(float("nan"))
-                .otherwise(pl.col("price"))
-                .alias("price")
+                pl.when(pl.int_range(pl.len()) == 3).then(float("nan")).otherwise(pl.col("price")).alias("price")
             ),
             "price",
         ),
@@ -187,9 +182,7 @@ def test_replace_window_scope_keeps_other_assets(db_url):
 def test_replace_window_refuses_rows_outside_it(db_url):
     (btc,) = _ids(db_url, "BTC")
     with pytest.raises(BatchRejected, match="outside the window"), transaction(db_url) as conn:
-        replace_window(
-            conn, "price_history", price_frame([btc], days=3), start=EPOCH, end=EPOCH + dt.timedelta(days=1)
-        )
+        replace_window(conn, "price_history", price_frame([btc], days=3), start=EPOCH, end=EPOCH + dt.timedelta(days=1))
     assert _count(db_url) == 0
 
 
@@ -207,3 +200,24 @@ def test_replace_window_failure_keeps_previous_rows(db_url):
             end=EPOCH + dt.timedelta(days=3),
         )
     assert _count(db_url) == 3
+
+
+def test_priced_asset_cannot_be_deleted_but_unpriced_can(db_url):
+    btc, eth = _ids(db_url, "BTC", "ETH")
+    with transaction(db_url) as conn:
+        upsert_frame(conn, "price_history", price_frame([btc], days=2))
+    with pytest.raises(sa.exc.IntegrityError, match="still has price history"), transaction(db_url) as conn:
+        conn.execute(sa.text("DELETE FROM crypto_assets WHERE id = :id"), {"id": btc})
+    with transaction(db_url) as conn:
+        conn.execute(sa.text("DELETE FROM crypto_assets WHERE id = :id"), {"id": eth})
+    assert _count(db_url) == 2
+
+
+def test_batch_locks_its_assets_against_concurrent_delete(db_url):
+    (btc,) = _ids(db_url, "BTC")
+    with transaction(db_url) as writer:
+        upsert_frame(writer, "price_history", price_frame([btc], days=2))
+        with get_engine(db_url).connect() as other:
+            other.execute(sa.text("SET lock_timeout = '200ms'"))
+            with pytest.raises(sa.exc.OperationalError, match="lock timeout"):
+                other.execute(sa.text("DELETE FROM crypto_assets WHERE id = :id"), {"id": btc})

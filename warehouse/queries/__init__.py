@@ -1,4 +1,6 @@
-"""Read and write functions the serving layer calls; each takes a SQLAlchemy ``Connection`` inside
+"""Queries over the warehouse, one module per subject. Bound parameters only.
+
+Read and write functions the serving layer calls; each takes a SQLAlchemy ``Connection`` inside
 the caller's transaction and returns plain dicts (never ORM objects), so serving stays thin.
 
 User-owned rows are always selected with the owner's id in the WHERE clause: a row that belongs to

@@ -7,6 +7,7 @@ Warehouse exceptions that describe bad input are mapped here, so handlers never 
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any, TypeVar
 
@@ -58,11 +59,23 @@ def found(value: T | None, what: str, item: type[S] | None = None) -> T | S:
     return msgspec.convert(value, item) if item is not None else value
 
 
+_NAMED_FIELD = re.compile(r"field `([^`]+)`")
+
+
+def _field(error: dict[str, Any]) -> str | None:
+    """The field at fault; for a missing or unknown field msgspec names it in the message only."""
+    key = error.get("key")
+    if key in (None, "data"):
+        named = _NAMED_FIELD.search(str(error.get("message", "")))
+        return named.group(1) if named else key
+    return key
+
+
 def _field_errors(extra: Any) -> list[dict[str, Any]]:
     if not isinstance(extra, list):
         return []
     return [
-        {"field": e.get("key"), "message": e.get("message"), "source": str(e.get("source", "body"))}
+        {"field": _field(e), "message": e.get("message"), "source": str(e.get("source", "body"))}
         | ({"row": e["row"]} if "row" in e else {})
         for e in extra
         if isinstance(e, dict)

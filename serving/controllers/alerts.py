@@ -5,10 +5,11 @@ from __future__ import annotations
 import msgspec
 from litestar import Controller, delete, get, patch, post
 from litestar.pagination import OffsetPagination
+from litestar.params import FromPath, FromQuery, JSONBody
 
-from serving.db import Db
+from serving.deps import DB, Pages, UserId
 from serving.errors import found
-from serving.pagination import Paging, to_page
+from serving.pagination import to_page
 from serving.schemas.alerts import AlertOut, AlertRuleIn, AlertRuleOut, AlertRulePatch
 from warehouse.queries import alerts
 
@@ -19,7 +20,7 @@ class AlertController(Controller):
 
     @get("/")
     async def list_alerts(
-        self, db: Db, user_id: int, paging: Paging, acknowledged: bool | None = None
+        self, db: DB, user_id: UserId, paging: Pages, acknowledged: FromQuery[bool | None] = None
     ) -> OffsetPagination[AlertOut]:
         """The user's alerts, newest first; ``acknowledged`` filters by state."""
         page = await db.run(
@@ -28,11 +29,11 @@ class AlertController(Controller):
         return to_page(page, paging, AlertOut)
 
     @post("/{alert_id:int}/ack", status_code=200)
-    async def acknowledge(self, db: Db, user_id: int, alert_id: int) -> AlertOut:
+    async def acknowledge(self, db: DB, user_id: UserId, alert_id: FromPath[int]) -> AlertOut:
         return found(await db.run(alerts.acknowledge, user_id, alert_id), "alert", AlertOut)
 
     @get("/rules")
-    async def list_rules(self, db: Db, user_id: int, paging: Paging) -> OffsetPagination[AlertRuleOut]:
+    async def list_rules(self, db: DB, user_id: UserId, paging: Pages) -> OffsetPagination[AlertRuleOut]:
         return to_page(
             await db.run(alerts.list_rules, user_id, limit=paging.limit, offset=paging.offset),
             paging,
@@ -40,19 +41,21 @@ class AlertController(Controller):
         )
 
     @post("/rules")
-    async def create_rule(self, db: Db, user_id: int, data: AlertRuleIn) -> AlertRuleOut:
+    async def create_rule(self, db: DB, user_id: UserId, data: JSONBody[AlertRuleIn]) -> AlertRuleOut:
         """422 when the portfolio is not the user's or the symbol is unknown."""
         return msgspec.convert(await db.run(alerts.create_rule, user_id, msgspec.structs.asdict(data)), AlertRuleOut)
 
     @get("/rules/{rule_id:int}")
-    async def get_rule(self, db: Db, user_id: int, rule_id: int) -> AlertRuleOut:
+    async def get_rule(self, db: DB, user_id: UserId, rule_id: FromPath[int]) -> AlertRuleOut:
         return found(await db.run(alerts.get_rule, user_id, rule_id), "alert rule", AlertRuleOut)
 
     @patch("/rules/{rule_id:int}")
-    async def update_rule(self, db: Db, user_id: int, rule_id: int, data: AlertRulePatch) -> AlertRuleOut:
+    async def update_rule(
+        self, db: DB, user_id: UserId, rule_id: FromPath[int], data: JSONBody[AlertRulePatch]
+    ) -> AlertRuleOut:
         row = await db.run(alerts.update_rule, user_id, rule_id, msgspec.to_builtins(data))
         return found(row, "alert rule", AlertRuleOut)
 
     @delete("/rules/{rule_id:int}")
-    async def delete_rule(self, db: Db, user_id: int, rule_id: int) -> None:
+    async def delete_rule(self, db: DB, user_id: UserId, rule_id: FromPath[int]) -> None:
         found(await db.run(alerts.delete_rule, user_id, rule_id), "alert rule")

@@ -8,11 +8,11 @@ from typing import Annotated, Literal
 import msgspec
 from litestar import Controller, get
 from litestar.pagination import OffsetPagination
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, Parameter
 
-from serving.db import Db
+from serving.deps import DB, Pages
 from serving.errors import found, invalid
-from serving.pagination import Paging, to_page
+from serving.pagination import to_page
 from serving.schemas.market import AssetDetailOut, AssetOut, CandleOut
 from serving.schemas.risk import AssetRiskOut
 from warehouse.queries import market
@@ -26,24 +26,26 @@ class AssetController(Controller):
     tags = ["assets"]
 
     @get("/", cache=True)
-    async def list_assets(self, db: Db, paging: Paging, category: str | None = None) -> OffsetPagination[AssetOut]:
+    async def list_assets(
+        self, db: DB, paging: Pages, category: FromQuery[str | None] = None
+    ) -> OffsetPagination[AssetOut]:
         page = await db.run(market.list_assets, limit=paging.limit, offset=paging.offset, category=category)
         return to_page(page, paging, AssetOut)
 
     @get("/{symbol:str}", cache=True)
-    async def get_asset(self, db: Db, symbol: Symbol) -> AssetDetailOut:
+    async def get_asset(self, db: DB, symbol: FromPath[Symbol]) -> AssetDetailOut:
         """The asset with its latest price and market snapshot."""
         return found(await db.run(market.get_asset, symbol.upper()), "asset", AssetDetailOut)
 
     @get("/{symbol:str}/prices", cache=True)
     async def prices(
         self,
-        db: Db,
-        symbol: Symbol,
-        paging: Paging,
-        interval: Literal["1h", "1d"] = "1d",
-        start: datetime | None = None,
-        end: datetime | None = None,
+        db: DB,
+        symbol: FromPath[Symbol],
+        paging: Pages,
+        interval: FromQuery[Literal["1h", "1d"]] = "1d",
+        start: FromQuery[datetime | None] = None,
+        end: FromQuery[datetime | None] = None,
     ) -> OffsetPagination[CandleOut]:
         """OHLCV candles (USD), oldest first, ``start <= time < end``."""
         if start is not None and end is not None and start >= end:
@@ -60,7 +62,7 @@ class AssetController(Controller):
         return to_page(found(page, "asset"), paging, CandleOut)
 
     @get("/{symbol:str}/risk", cache=True)
-    async def asset_risk(self, db: Db, symbol: Symbol) -> AssetRiskOut:
+    async def asset_risk(self, db: DB, symbol: FromPath[Symbol]) -> AssetRiskOut:
         """Latest risk metrics of the asset."""
         out = found(await db.run(market.asset_risk, symbol.upper()), "asset", AssetRiskOut)
         return out if out.metrics else msgspec.structs.replace(out, reason=NOT_YET)

@@ -8,12 +8,14 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
+from litestar.params import JSONBody
 from litestar.security.jwt import JWTAuth
 from sqlalchemy.engine import Connection
 
 from serving.auth.passwords import hash_password, verify_password
 from serving.auth.tokens import PUBLIC, issue_access_token, new_refresh_token
 from serving.db import Db
+from serving.deps import DB, Settings, UserId
 from serving.errors import found, invalid
 from serving.schemas.auth import LoginIn, PasswordChangeIn, RefreshIn, RegisterIn, TokenOut, UserOut
 from serving.settings import ServingSettings
@@ -35,11 +37,10 @@ def _login(conn: Connection, auth: JWTAuth, settings: ServingSettings, email: st
     return _tokens(conn, auth, settings, creds["id"])
 
 
-def _refresh(conn: Connection, auth: JWTAuth, settings: ServingSettings, token: str) -> TokenOut:
+def _refresh(conn: Connection, auth: JWTAuth, settings: ServingSettings, token: str) -> TokenOut | None:
+    # None instead of raising: a refused token may have revoked others, which must commit.
     user_id = users.redeem_refresh_token(conn, token)
-    if user_id is None:
-        raise NotAuthorizedException("the refresh token is invalid, expired or revoked")
-    return _tokens(conn, auth, settings, user_id)
+    return None if user_id is None else _tokens(conn, auth, settings, user_id)
 
 
 def _change_password(conn: Connection, user_id: int, data: PasswordChangeIn) -> None:
@@ -57,12 +58,12 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/register", opt=PUBLIC, status_code=201)
-    async def register(self, db: Db, data: RegisterIn) -> UserOut:
+    async def register(self, db: DB, data: JSONBody[RegisterIn]) -> UserOut:
         """Create an account (the email is stored lower-cased). 409 when it is taken."""
         return msgspec.convert(await db.run(_register, data), UserOut)
 
     @post("/login", opt=PUBLIC, status_code=200)
-    async def login(self, request: Request, db: Db, settings: ServingSettings, data: LoginIn) -> TokenOut:
+    async def login(self, request: Request, db: DB, settings: Settings, data: JSONBody[LoginIn]) -> TokenOut:
         """Exchange email and password for an access and a refresh token. Rate limited per email
         and per client address (429 with Retry-After)."""
         email = data.email.strip().lower()
@@ -70,18 +71,21 @@ class AuthController(Controller):
         return await db.run(_login, request.app.state.jwt_auth, settings, email, data.password)
 
     @post("/refresh", opt=PUBLIC, status_code=200)
-    async def refresh(self, request: Request, db: Db, settings: ServingSettings, data: RefreshIn) -> TokenOut:
+    async def refresh(self, request: Request, db: DB, settings: Settings, data: JSONBody[RefreshIn]) -> TokenOut:
         """Rotate: the refresh token is revoked and a new pair issued. Reusing a revoked token
         revokes every token of its user."""
-        return await db.run(_refresh, request.app.state.jwt_auth, settings, data.refresh_token)
+        tokens = await db.run(_refresh, request.app.state.jwt_auth, settings, data.refresh_token)
+        if tokens is None:
+            raise NotAuthorizedException("the refresh token is invalid, expired or revoked")
+        return tokens
 
     @post("/logout", opt=PUBLIC, status_code=204)
-    async def logout(self, db: Db, data: RefreshIn) -> None:
+    async def logout(self, db: DB, data: JSONBody[RefreshIn]) -> None:
         """Revoke a refresh token (idempotent)."""
         await db.run(users.revoke_refresh_token, data.refresh_token)
 
     @post("/password", status_code=204)
-    async def change_password(self, db: Db, user_id: int, data: PasswordChangeIn) -> None:
+    async def change_password(self, db: DB, user_id: UserId, data: JSONBody[PasswordChangeIn]) -> None:
         """Change the password; every refresh token of the user is revoked."""
         await db.run(_change_password, user_id, data)
 
@@ -91,7 +95,7 @@ class MeController(Controller):
     tags = ["auth"]
 
     @get("/")
-    async def me(self, db: Db, user_id: int) -> UserOut:
+    async def me(self, db: DB, user_id: UserId) -> UserOut:
         """The user the bearer token belongs to."""
         return found(await db.run(users.user_by_id, user_id), "user", UserOut)
 

@@ -9,9 +9,8 @@ import msgspec
 from litestar import Controller, Response, get
 
 from serving.auth.tokens import PUBLIC
-from serving.db import Db
+from serving.deps import DB, Settings
 from serving.schemas.health import HealthOut, PriceFreshness, ProviderProbe
-from serving.settings import ServingSettings
 from warehouse.queries import health
 
 log = logging.getLogger(__name__)
@@ -22,7 +21,7 @@ class HealthController(Controller):
     tags = ["operations"]
 
     @get("/", opt=PUBLIC)
-    async def health(self, db: Db, settings: ServingSettings) -> Response[HealthOut]:
+    async def health(self, db: DB, settings: Settings) -> Response[HealthOut]:
         try:
             status = await db.run(health.status)
         except Exception as exc:  # the point of /health is to say so, not to fail

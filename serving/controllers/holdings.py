@@ -6,12 +6,13 @@ import msgspec
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.exceptions import HTTPException
 from litestar.pagination import OffsetPagination
+from litestar.params import FromPath, JSONBody
 from sqlalchemy.engine import Connection
 
 from serving.csv_import import parse_holdings_csv, unknown_symbol_errors
-from serving.db import Db
+from serving.deps import DB, Pages, UserId
 from serving.errors import found
-from serving.pagination import Paging, to_page
+from serving.pagination import to_page
 from serving.schemas.portfolios import HoldingIn, HoldingOut, HoldingPatch, ImportResult
 from warehouse.queries import portfolios
 
@@ -22,20 +23,22 @@ class HoldingController(Controller):
 
     @get("/")
     async def list_holdings(
-        self, db: Db, user_id: int, portfolio_id: int, paging: Paging
+        self, db: DB, user_id: UserId, portfolio_id: FromPath[int], paging: Pages
     ) -> OffsetPagination[HoldingOut]:
         page = await db.run(portfolios.list_holdings, user_id, portfolio_id, limit=paging.limit, offset=paging.offset)
         return to_page(found(page, "portfolio"), paging, HoldingOut)
 
     @post("/")
-    async def add_holding(self, db: Db, user_id: int, portfolio_id: int, data: HoldingIn) -> HoldingOut:
+    async def add_holding(
+        self, db: DB, user_id: UserId, portfolio_id: FromPath[int], data: JSONBody[HoldingIn]
+    ) -> HoldingOut:
         """422 for a symbol not in crypto_assets; 409 when the symbol is already held."""
         row = await db.run(portfolios.add_holding, user_id, portfolio_id, data.symbol, data.quantity, data.cost_basis)
         return found(row, "portfolio", HoldingOut)
 
     @patch("/{holding_id:int}")
     async def update_holding(
-        self, db: Db, user_id: int, portfolio_id: int, holding_id: int, data: HoldingPatch
+        self, db: DB, user_id: UserId, portfolio_id: FromPath[int], holding_id: FromPath[int], data: JSONBody[HoldingPatch]
     ) -> HoldingOut:
         values = msgspec.structs.asdict(data)
         values = {k: v for k, v in values.items() if v is not msgspec.UNSET}
@@ -43,11 +46,15 @@ class HoldingController(Controller):
         return found(row, "holding", HoldingOut)
 
     @delete("/{holding_id:int}")
-    async def delete_holding(self, db: Db, user_id: int, portfolio_id: int, holding_id: int) -> None:
+    async def delete_holding(
+        self, db: DB, user_id: UserId, portfolio_id: FromPath[int], holding_id: FromPath[int]
+    ) -> None:
         found(await db.run(portfolios.delete_holding, user_id, portfolio_id, holding_id), "holding")
 
     @post("/import", status_code=200)
-    async def import_holdings(self, request: Request, db: Db, user_id: int, portfolio_id: int) -> ImportResult:
+    async def import_holdings(
+        self, request: Request, db: DB, user_id: UserId, portfolio_id: FromPath[int]
+    ) -> ImportResult:
         """Body: CSV (``text/csv``) with header ``symbol,quantity[,cost_basis]``; a symbol already
         held is overwritten. Any bad row rejects the whole file (422 listing every row's errors)."""
         result = await db.run(_import, user_id, portfolio_id, await request.body())

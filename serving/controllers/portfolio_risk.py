@@ -9,11 +9,11 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, get
 from litestar.pagination import OffsetPagination
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, Parameter
 
-from serving.db import Db
+from serving.deps import DB, Pages, UserId
 from serving.errors import found
-from serving.pagination import Paging, to_page
+from serving.pagination import to_page
 from serving.schemas.risk import CorrelationOut, InsightOut, PortfolioMetricsOut, PortfolioRiskOut
 from warehouse.models import INSIGHT_KINDS
 from warehouse.queries import risk
@@ -27,7 +27,7 @@ class PortfolioRiskController(Controller):
     tags = ["risk"]
 
     @get("/risk")
-    async def latest_risk(self, db: Db, user_id: int, portfolio_id: int) -> PortfolioRiskOut:
+    async def latest_risk(self, db: DB, user_id: UserId, portfolio_id: FromPath[int]) -> PortfolioRiskOut:
         """Latest metrics with the risk score's components, contributions, stress and backtest."""
         out = found(await db.run(risk.latest_risk, user_id, portfolio_id), "portfolio", PortfolioRiskOut)
         return out if out.metrics else msgspec.structs.replace(out, reason=NOT_YET)
@@ -35,12 +35,12 @@ class PortfolioRiskController(Controller):
     @get("/risk/history")
     async def risk_history(
         self,
-        db: Db,
-        user_id: int,
-        portfolio_id: int,
-        paging: Paging,
-        start: datetime | None = None,
-        end: datetime | None = None,
+        db: DB,
+        user_id: UserId,
+        portfolio_id: FromPath[int],
+        paging: Pages,
+        start: FromQuery[datetime | None] = None,
+        end: FromQuery[datetime | None] = None,
     ) -> OffsetPagination[PortfolioMetricsOut]:
         """Daily metrics, oldest first, ``start <= time < end``."""
         page = await db.run(
@@ -55,14 +55,14 @@ class PortfolioRiskController(Controller):
         return to_page(found(page, "portfolio"), paging, PortfolioMetricsOut)
 
     @get("/correlation")
-    async def correlation(self, db: Db, user_id: int, portfolio_id: int) -> CorrelationOut:
+    async def correlation(self, db: DB, user_id: UserId, portfolio_id: FromPath[int]) -> CorrelationOut:
         """Latest Pearson correlation matrix of the portfolio's assets (null where undefined)."""
         out = found(await db.run(risk.correlation, user_id, portfolio_id), "portfolio", CorrelationOut)
         return out if out.correlation else msgspec.structs.replace(out, reason=NOT_YET)
 
     @get("/insights")
     async def insights(
-        self, db: Db, user_id: int, portfolio_id: int, paging: Paging, kind: InsightKind = None
+        self, db: DB, user_id: UserId, portfolio_id: FromPath[int], paging: Pages, kind: FromQuery[InsightKind] = None
     ) -> OffsetPagination[InsightOut]:
         """AI insights, newest first."""
         page = await db.run(risk.insights, user_id, portfolio_id, kind=kind, limit=paging.limit, offset=paging.offset)

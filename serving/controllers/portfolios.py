@@ -5,10 +5,11 @@ from __future__ import annotations
 import msgspec
 from litestar import Controller, delete, get, patch, post
 from litestar.pagination import OffsetPagination
+from litestar.params import FromPath, JSONBody
 
-from serving.db import Db
+from serving.deps import DB, Pages, UserId
 from serving.errors import found
-from serving.pagination import Paging, to_page
+from serving.pagination import to_page
 from serving.schemas.portfolios import PortfolioIn, PortfolioOut, PortfolioPatch, SummaryOut
 from warehouse.queries import portfolios
 
@@ -18,31 +19,33 @@ class PortfolioController(Controller):
     tags = ["portfolios"]
 
     @get("/")
-    async def list_portfolios(self, db: Db, user_id: int, paging: Paging) -> OffsetPagination[PortfolioOut]:
+    async def list_portfolios(self, db: DB, user_id: UserId, paging: Pages) -> OffsetPagination[PortfolioOut]:
         page = await db.run(portfolios.list_portfolios, user_id, limit=paging.limit, offset=paging.offset)
         return to_page(page, paging, PortfolioOut)
 
     @post("/")
-    async def create_portfolio(self, db: Db, user_id: int, data: PortfolioIn) -> PortfolioOut:
+    async def create_portfolio(self, db: DB, user_id: UserId, data: JSONBody[PortfolioIn]) -> PortfolioOut:
         """409 when the user already has a portfolio of that name."""
         row = await db.run(portfolios.create_portfolio, user_id, msgspec.structs.asdict(data))
         return msgspec.convert(row, PortfolioOut)
 
     @get("/{portfolio_id:int}")
-    async def get_portfolio(self, db: Db, user_id: int, portfolio_id: int) -> PortfolioOut:
+    async def get_portfolio(self, db: DB, user_id: UserId, portfolio_id: FromPath[int]) -> PortfolioOut:
         return found(await db.run(portfolios.get_portfolio, user_id, portfolio_id), "portfolio", PortfolioOut)
 
     @patch("/{portfolio_id:int}")
-    async def update_portfolio(self, db: Db, user_id: int, portfolio_id: int, data: PortfolioPatch) -> PortfolioOut:
+    async def update_portfolio(
+        self, db: DB, user_id: UserId, portfolio_id: FromPath[int], data: JSONBody[PortfolioPatch]
+    ) -> PortfolioOut:
         values = msgspec.to_builtins(data)
         row = await db.run(portfolios.update_portfolio, user_id, portfolio_id, values)
         return found(row, "portfolio", PortfolioOut)
 
     @delete("/{portfolio_id:int}")
-    async def delete_portfolio(self, db: Db, user_id: int, portfolio_id: int) -> None:
+    async def delete_portfolio(self, db: DB, user_id: UserId, portfolio_id: FromPath[int]) -> None:
         found(await db.run(portfolios.delete_portfolio, user_id, portfolio_id), "portfolio")
 
     @get("/{portfolio_id:int}/summary")
-    async def summary(self, db: Db, user_id: int, portfolio_id: int) -> SummaryOut:
+    async def summary(self, db: DB, user_id: UserId, portfolio_id: FromPath[int]) -> SummaryOut:
         """Value at the latest prices, P&L against cost basis, allocation weights."""
         return found(await db.run(portfolios.summary, user_id, portfolio_id), "portfolio", SummaryOut)

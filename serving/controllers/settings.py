@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Controller, get, put
+from litestar.params import JSONBody
 
-from serving.db import Db
+from serving.deps import DB, UserId
 from serving.schemas.alerts import SettingsIn, SettingsOut
 from warehouse.queries import alerts
 
@@ -15,11 +16,11 @@ class SettingsController(Controller):
     tags = ["settings"]
 
     @get("/")
-    async def get_settings(self, db: Db, user_id: int) -> SettingsOut:
+    async def get_settings(self, db: DB, user_id: UserId) -> SettingsOut:
         """The saved settings, or the defaults."""
         return msgspec.convert(await db.run(alerts.get_settings, user_id), SettingsOut)
 
     @put("/")
-    async def put_settings(self, db: Db, user_id: int, data: SettingsIn) -> SettingsOut:
+    async def put_settings(self, db: DB, user_id: UserId, data: JSONBody[SettingsIn]) -> SettingsOut:
         """Replace all settings (omitted fields take their defaults)."""
         return msgspec.convert(await db.run(alerts.put_settings, user_id, msgspec.structs.asdict(data)), SettingsOut)

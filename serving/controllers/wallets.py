@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from litestar import Controller, delete, get, post
 from litestar.pagination import OffsetPagination
+from litestar.params import FromPath, JSONBody
 
-from serving.db import Db
+from serving.deps import DB, Pages, UserId
 from serving.errors import found
-from serving.pagination import Paging, to_page
+from serving.pagination import to_page
 from serving.schemas.portfolios import WalletIn, WalletOut
 from warehouse.queries import portfolios
 
@@ -18,17 +19,21 @@ class WalletController(Controller):
 
     @get("/")
     async def list_wallets(
-        self, db: Db, user_id: int, portfolio_id: int, paging: Paging
+        self, db: DB, user_id: UserId, portfolio_id: FromPath[int], paging: Pages
     ) -> OffsetPagination[WalletOut]:
         page = await db.run(portfolios.list_wallets, user_id, portfolio_id, limit=paging.limit, offset=paging.offset)
         return to_page(found(page, "portfolio"), paging, WalletOut)
 
     @post("/")
-    async def link_wallet(self, db: Db, user_id: int, portfolio_id: int, data: WalletIn) -> WalletOut:
+    async def link_wallet(
+        self, db: DB, user_id: UserId, portfolio_id: FromPath[int], data: JSONBody[WalletIn]
+    ) -> WalletOut:
         """Link an address (stored lower-case); the on-chain assets pick it up on their next run."""
         row = await db.run(portfolios.link_wallet, user_id, portfolio_id, data.address, data.chain_id, data.label)
         return found(row, "portfolio", WalletOut)
 
     @delete("/{wallet_id:int}")
-    async def unlink_wallet(self, db: Db, user_id: int, portfolio_id: int, wallet_id: int) -> None:
+    async def unlink_wallet(
+        self, db: DB, user_id: UserId, portfolio_id: FromPath[int], wallet_id: FromPath[int]
+    ) -> None:
         found(await db.run(portfolios.unlink_wallet, user_id, portfolio_id, wallet_id), "wallet")

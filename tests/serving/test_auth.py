@@ -108,6 +108,7 @@ def _claims(user_id: int, **over) -> dict:
     return {"sub": str(user_id), "iat": now, "exp": now + 600, "iss": "crypto-risk"} | over
 
 
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
 def test_bad_tokens_are_401(client, alice):
     now = int(time.time())
     forged = jwt.encode(_claims(alice.id), "another-secret-of-sufficient-length-000000", algorithm="HS256")
@@ -116,7 +117,7 @@ def test_bad_tokens_are_401(client, alice):
     head, _, sig = alice.access_token.split(".")
     tampered = head + "." + _b64(_claims(alice.id + 1)) + "." + sig
     wrong_issuer = jwt.encode(_claims(alice.id, iss="someone-else"), SECRET, algorithm="HS256")
-    hs512 = jwt.encode(_claims(alice.id), SECRET * 2, algorithm="HS512")
+    hs512 = jwt.encode(_claims(alice.id), SECRET, algorithm="HS512")  # right key, wrong algorithm
     for token in (forged, expired, alg_none, tampered, wrong_issuer, hs512, "garbage"):
         r = client.get("/api/v1/portfolios", headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 401, token

@@ -46,4 +46,7 @@ def serve(host: str, port: int, workers: int) -> None:
         log_level="warning",
         ws_ping_interval=20.0,
         ws_ping_timeout=20.0,
+        # Events are small JSON; compressing each one per connection costs more CPU on fan-out
+        # than it saves bandwidth.
+        ws_per_message_deflate=False,
     )

@@ -38,7 +38,12 @@ class HoldingController(Controller):
 
     @patch("/{holding_id:int}")
     async def update_holding(
-        self, db: DB, user_id: UserId, portfolio_id: FromPath[int], holding_id: FromPath[int], data: JSONBody[HoldingPatch]
+        self,
+        db: DB,
+        user_id: UserId,
+        portfolio_id: FromPath[int],
+        holding_id: FromPath[int],
+        data: JSONBody[HoldingPatch],
     ) -> HoldingOut:
         values = msgspec.structs.asdict(data)
         values = {k: v for k, v in values.items() if v is not msgspec.UNSET}

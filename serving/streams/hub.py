@@ -146,3 +146,6 @@ class Hub:
                 if visible(event, sub.channels, sub.user_id) and not sub.offer(event.seq, message):
                     self.remove(sub)
                     WS_DROPPED.labels("slow_consumer").inc()
+            # Let every connection's sender run between events: a burst then fills only the
+            # buffers of clients that really cannot keep up.
+            await asyncio.sleep(0)

@@ -27,6 +27,7 @@ from warehouse.outbox import events_after
 
 Channel = Literal["price_updates", "portfolio_updates", "risk_metrics_updates", "alerts"]
 REPLAY_PAGE = 500
+HEARTBEAT = -2
 
 
 class Subscribe(msgspec.Struct, forbid_unknown_fields=True):
@@ -81,6 +82,7 @@ class Stream:
     def __init__(self, socket: WebSocket, hub: Hub, sub: Subscriber, heartbeat: float) -> None:
         self.socket, self.hub, self.sub, self.heartbeat = socket, hub, sub, heartbeat
         self.last_sent = 0
+        self.active = False
 
     async def _send(self, seq: int, message: bytes) -> None:
         if seq > self.last_sent:
@@ -113,16 +115,25 @@ class Stream:
                 joined = True
 
     async def pump(self) -> None:
+        # A plain ``queue.get()`` (no wait_for wrapper): the sender wakes in the same loop turn
+        # the hub offers an event, so a burst drains as fast as the client reads.
         while True:
-            try:
-                seq, message = await asyncio.wait_for(self.sub.queue.get(), self.heartbeat)
-            except TimeoutError:
+            seq, message = await self.sub.queue.get()
+            if seq == HEARTBEAT:
                 await self.socket.send_data(control("heartbeat", self.last_sent), mode="text")
-                continue
-            if seq < 0:  # a control message queued by the reader
+            elif seq < 0:  # a control message queued by the reader
                 await self.socket.send_data(message, mode="text")
             else:
                 await self._send(seq, message)
+            self.active = True
+
+    async def beat(self) -> None:
+        """Queue a heartbeat after each quiet interval."""
+        while True:
+            await asyncio.sleep(self.heartbeat)
+            if not self.active:
+                self.sub.offer(HEARTBEAT, b"")
+            self.active = False
 
     async def read(self) -> None:
         while True:
@@ -172,7 +183,7 @@ async def stream(socket: WebSocket) -> None:
             hub.add(sub)
         else:
             await s.replay(request.since)
-        await _until_first(s.pump(), s.read(), sub.dropped.wait())
+        await _until_first(s.pump(), s.read(), s.beat(), sub.dropped.wait())
         if sub.dropped.is_set():
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(socket.close(code=1013, reason="slow consumer: buffer overflow"), 1.0)

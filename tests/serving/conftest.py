@@ -102,8 +102,9 @@ def make_user(http: TestClient | httpx.Client, email: str) -> User:
     r = http.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
     assert r.status_code == 200, r.text
     body = r.json()
-    return User(user_id, email, {"Authorization": f"Bearer {body['access_token']}"}, body["access_token"],
-                body["refresh_token"])
+    return User(
+        user_id, email, {"Authorization": f"Bearer {body['access_token']}"}, body["access_token"], body["refresh_token"]
+    )
 
 
 @pytest.fixture

@@ -37,43 +37,72 @@ def write_price_partition(url: DatabaseUrl, symbol: str, day: dt.datetime, price
         }
     )
     with transaction(url) as conn:
-        replace_window(conn, "price_history", frame, start=day, end=day + dt.timedelta(days=1),
-                       scope={"asset_id": [aid]})
-        return publish(conn, "price_updates", {"type": "partition", "symbol": symbol, "day": day.date().isoformat(),
-                                               "rows": len(prices)}, partition_key=day.date().isoformat())
+        replace_window(
+            conn, "price_history", frame, start=day, end=day + dt.timedelta(days=1), scope={"asset_id": [aid]}
+        )
+        return publish(
+            conn,
+            "price_updates",
+            {"type": "partition", "symbol": symbol, "day": day.date().isoformat(), "rows": len(prices)},
+            partition_key=day.date().isoformat(),
+        )
 
 
 def write_portfolio_risk(url: DatabaseUrl, portfolio_id: int, user_id: int, day: dt.datetime, score: int) -> int:
     with transaction(url) as conn:
         conn.execute(
             portfolio_risk_metrics.insert().values(
-                portfolio_id=portfolio_id, time=day, window_days=365, value_usd=1000.0, volatility_30d=0.5,
-                var_95=0.04, hhi=0.5, risk_score=score, score_components={"volatility": 0.6, "concentration": 0.4},
+                portfolio_id=portfolio_id,
+                time=day,
+                window_days=365,
+                value_usd=1000.0,
+                volatility_30d=0.5,
+                var_95=0.04,
+                hhi=0.5,
+                risk_score=score,
+                score_components={"volatility": 0.6, "concentration": 0.4},
                 null_reasons={"beta_market": "no market index yet"},
             )
         )
         conn.execute(
             correlation_matrices.insert().values(
-                portfolio_id=portfolio_id, time=day, window_days=365, symbols=["BTC", "ETH"],
+                portfolio_id=portfolio_id,
+                time=day,
+                window_days=365,
+                symbols=["BTC", "ETH"],
                 matrix=[[1.0, 0.8], [0.8, 1.0]],
             )
         )
         conn.execute(
             ai_insights.insert().values(
-                user_id=user_id, portfolio_id=portfolio_id, kind="weekly_analysis", as_of=day, title="Week",
-                body="Concentrated in BTC.", facts_hash="h", provider="offline", prompt_version="1",
+                user_id=user_id,
+                portfolio_id=portfolio_id,
+                kind="weekly_analysis",
+                as_of=day,
+                title="Week",
+                body="Concentrated in BTC.",
+                facts_hash="h",
+                provider="offline",
+                prompt_version="1",
             )
         )
-        return publish(conn, "risk_metrics_updates", {"type": "portfolio_risk", "portfolio_id": portfolio_id,
-                                                      "day": day.date().isoformat()},
-                       partition_key=day.date().isoformat(), user_id=user_id)
+        return publish(
+            conn,
+            "risk_metrics_updates",
+            {"type": "portfolio_risk", "portfolio_id": portfolio_id, "day": day.date().isoformat()},
+            partition_key=day.date().isoformat(),
+            user_id=user_id,
+        )
 
 
 def raise_alert(url: DatabaseUrl, user_id: int, title: str = "VaR breach") -> int:
     with transaction(url) as conn:
         alert = conn.execute(
-            alerts.insert().values(user_id=user_id, severity="warning", kind="var_breach", title=title,
-                                   message="95% VaR above threshold").returning(alerts.c.id)
+            alerts.insert()
+            .values(
+                user_id=user_id, severity="warning", kind="var_breach", title=title, message="95% VaR above threshold"
+            )
+            .returning(alerts.c.id)
         ).scalar_one()
         publish(conn, "alerts", {"type": "alert", "alert_id": alert, "title": title}, user_id=user_id)
         return alert

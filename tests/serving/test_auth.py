@@ -17,8 +17,9 @@ from warehouse.settings import ConfigError
 
 
 def test_register_login_me(client):
-    r = client.post("/api/v1/auth/register", json={"email": "Carol@Example.com", "password": PASSWORD,
-                                                   "display_name": "Carol"})
+    r = client.post(
+        "/api/v1/auth/register", json={"email": "Carol@Example.com", "password": PASSWORD, "display_name": "Carol"}
+    )
     assert r.status_code == 201
     assert r.json()["email"] == "carol@example.com"
     r = client.post("/api/v1/auth/login", json={"email": "CAROL@example.com", "password": PASSWORD})
@@ -53,7 +54,9 @@ def test_register_twice_is_a_conflict_on_email(client, alice):
 
 
 def test_wrong_password_and_unknown_email_are_401(client, alice):
-    assert client.post("/api/v1/auth/login", json={"email": alice.email, "password": "wrong password"}).status_code == 401
+    assert (
+        client.post("/api/v1/auth/login", json={"email": alice.email, "password": "wrong password"}).status_code == 401
+    )
     assert client.post("/api/v1/auth/login", json={"email": "nobody@x.io", "password": PASSWORD}).status_code == 401
 
 
@@ -88,11 +91,17 @@ def test_logout_revokes_the_refresh_token(client, alice):
 
 
 def test_password_change_revokes_refresh_tokens(client, alice):
-    r = client.post("/api/v1/auth/password", headers=alice.headers,
-                    json={"current_password": "not it at all", "new_password": "a new long password"})
+    r = client.post(
+        "/api/v1/auth/password",
+        headers=alice.headers,
+        json={"current_password": "not it at all", "new_password": "a new long password"},
+    )
     assert r.status_code == 400 and problem_field(r) == "current_password"
-    r = client.post("/api/v1/auth/password", headers=alice.headers,
-                    json={"current_password": PASSWORD, "new_password": "a new long password"})
+    r = client.post(
+        "/api/v1/auth/password",
+        headers=alice.headers,
+        json={"current_password": PASSWORD, "new_password": "a new long password"},
+    )
     assert r.status_code == 204
     assert client.post("/api/v1/auth/refresh", json={"refresh_token": alice.refresh_token}).status_code == 401
     ok = client.post("/api/v1/auth/login", json={"email": alice.email, "password": "a new long password"})
@@ -155,8 +164,9 @@ def test_settings_come_from_the_environment_at_create_time(monkeypatch, db_url):
     from litestar.testing import TestClient
 
     with TestClient(create_app()) as c:
-        r = c.options("/api/v1/assets", headers={"Origin": "https://dash.example.com",
-                                                  "Access-Control-Request-Method": "GET"})
+        r = c.options(
+            "/api/v1/assets", headers={"Origin": "https://dash.example.com", "Access-Control-Request-Method": "GET"}
+        )
         assert r.headers.get("access-control-allow-origin") == "https://dash.example.com"
         user = make_user(c, "frank@example.com")
         claims = jwt.decode(user.access_token, SECRET, algorithms=["HS256"], issuer="crypto-risk")

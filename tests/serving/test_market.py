@@ -42,9 +42,16 @@ def test_assets_and_candles(client, alice, db_url):
     daily = client.get("/api/v1/assets/eth/prices?interval=1d", headers=h).json()
     assert daily["total"] == 2
     first = daily["items"][0]
-    assert (first["open"], first["high"], first["low"], first["close"], first["ticks"]) == (100.0, 120.0, 90.0, 110.0, 4)
-    hours = client.get("/api/v1/assets/ETH/prices?interval=1h&start=2025-01-01T01:00:00Z&end=2025-01-01T03:00:00Z",
-                       headers=h).json()
+    assert (first["open"], first["high"], first["low"], first["close"], first["ticks"]) == (
+        100.0,
+        120.0,
+        90.0,
+        110.0,
+        4,
+    )
+    hours = client.get(
+        "/api/v1/assets/ETH/prices?interval=1h&start=2025-01-01T01:00:00Z&end=2025-01-01T03:00:00Z", headers=h
+    ).json()
     assert [c["close"] for c in hours["items"]] == [120.0, 90.0]
     detail = client.get("/api/v1/assets/ETH", headers=h).json()
     assert detail["latest_price"]["price"] == 111.0 and detail["snapshot"] is None
@@ -61,15 +68,29 @@ def test_asset_risk_overview_trending(client, alice, db_url):
     assert client.get("/api/v1/assets/BTC/risk", headers=h).json()["metrics"] is None
     btc = asset_id(db_url, "BTC")
     with transaction(db_url) as conn:
-        conn.execute(risk_metrics.insert().values(asset_id=btc, time=DAY, window_days=365, volatility_30d=0.6,
-                                                  null_reasons={"sharpe": "too few returns"}))
-        conn.execute(global_market.insert().values(time=DAY, total_market_cap_usd=3e12, btc_dominance_pct=55.0,
-                                                   source="coingecko"))
-        conn.execute(market_snapshots.insert().values(asset_id=btc, time=DAY, price=90000.0, market_cap=1.8e12,
-                                                      source="coingecko"))
-        conn.execute(trending_coins.insert().values(
-            [{"time": DAY, "rank": r, "coingecko_id": c, "symbol": s, "name": s, "source": "coingecko"}
-             for r, (c, s) in enumerate([("pepe", "PEPE"), ("sui", "SUI")])]))
+        conn.execute(
+            risk_metrics.insert().values(
+                asset_id=btc, time=DAY, window_days=365, volatility_30d=0.6, null_reasons={"sharpe": "too few returns"}
+            )
+        )
+        conn.execute(
+            global_market.insert().values(
+                time=DAY, total_market_cap_usd=3e12, btc_dominance_pct=55.0, source="coingecko"
+            )
+        )
+        conn.execute(
+            market_snapshots.insert().values(
+                asset_id=btc, time=DAY, price=90000.0, market_cap=1.8e12, source="coingecko"
+            )
+        )
+        conn.execute(
+            trending_coins.insert().values(
+                [
+                    {"time": DAY, "rank": r, "coingecko_id": c, "symbol": s, "name": s, "source": "coingecko"}
+                    for r, (c, s) in enumerate([("pepe", "PEPE"), ("sui", "SUI")])
+                ]
+            )
+        )
         # What the risk asset does: its public event flushes the cached "not computed yet".
         publish(conn, "risk_metrics_updates", {"type": "asset_risk", "day": "2025-01-01"})
     risk = eventually(lambda: client.get("/api/v1/assets/BTC/risk", headers=h).json(), lambda r: r["metrics"])
@@ -115,7 +136,7 @@ def test_health_and_metrics(client, alice, db_url):
     assert body["providers"][0]["provider"] == "coingecko"
     client.get("/api/v1/portfolios", headers=alice.headers)
     text = client.get("/metrics").text
-    assert 'crypto_risk_request_duration_seconds_bucket' in text and 'path="/api/v1/portfolios"' in text
+    assert "crypto_risk_request_duration_seconds_bucket" in text and 'path="/api/v1/portfolios"' in text
     assert "crypto_risk_ws_connections" in text and "crypto_risk_cache_hit_ratio" in text
     spec = client.get("/schema/openapi.json")
     assert spec.status_code == 200 and "/api/v1/portfolios/{portfolio_id}/holdings/import" in spec.json()["paths"]

@@ -12,10 +12,13 @@ from tests.serving.data import DAY, raise_alert, write_portfolio_risk
 def alices_things(client, alice, db_url) -> dict[str, int]:
     h = alice.headers
     pid = client.post("/api/v1/portfolios", json={"name": "A"}, headers=h).json()["id"]
-    hid = client.post(f"/api/v1/portfolios/{pid}/holdings", json={"symbol": "BTC", "quantity": 1}, headers=h).json()["id"]
+    hid = client.post(f"/api/v1/portfolios/{pid}/holdings", json={"symbol": "BTC", "quantity": 1}, headers=h).json()[
+        "id"
+    ]
     wid = client.post(f"/api/v1/portfolios/{pid}/wallets", json={"address": "0x" + "1" * 40}, headers=h).json()["id"]
-    rid = client.post("/api/v1/alerts/rules", json={"kind": "var_breach", "threshold": 0.1, "portfolio_id": pid},
-                      headers=h).json()["id"]
+    rid = client.post(
+        "/api/v1/alerts/rules", json={"kind": "var_breach", "threshold": 0.1, "portfolio_id": pid}, headers=h
+    ).json()["id"]
     write_portfolio_risk(db_url, pid, alice.id, DAY, 5)
     aid = raise_alert(db_url, alice.id)
     return {"pid": pid, "hid": hid, "wid": wid, "rid": rid, "aid": aid}
@@ -67,6 +70,9 @@ def test_other_users_get_404_for_every_verb(client, alice, bob, alices_things):
 
 
 def test_rules_cannot_point_at_someone_elses_portfolio(client, bob, alices_things):
-    r = client.post("/api/v1/alerts/rules", json={"kind": "drawdown", "threshold": 0.2,
-                                                  "portfolio_id": alices_things["pid"]}, headers=bob.headers)
+    r = client.post(
+        "/api/v1/alerts/rules",
+        json={"kind": "drawdown", "threshold": 0.2, "portfolio_id": alices_things["pid"]},
+        headers=bob.headers,
+    )
     assert r.status_code == 422 and r.json()["field"] == "portfolio_id"

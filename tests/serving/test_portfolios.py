@@ -30,8 +30,13 @@ def test_portfolio_crud_and_pagination(client, alice):
 
 
 def test_portfolio_validation_names_the_field(client, alice):
-    for body, field in [({"name": ""}, "name"), ({"name": "   "}, "name"), ({"name": "x", "base_currency": "usd"},
-                        "base_currency"), ({}, "name"), ({"name": "x" * 101}, "name")]:
+    for body, field in [
+        ({"name": ""}, "name"),
+        ({"name": "   "}, "name"),
+        ({"name": "x", "base_currency": "usd"}, "base_currency"),
+        ({}, "name"),
+        ({"name": "x" * 101}, "name"),
+    ]:
         r = client.post("/api/v1/portfolios", json=body, headers=alice.headers)
         assert r.status_code == 400, (body, r.text)
         assert problem_field(r) == field
@@ -44,14 +49,20 @@ def test_holdings_crud_and_events(client, alice, db_url):
     pid = _portfolio(client, alice)
     with transaction(db_url) as conn:
         start = max([e.seq for e in events_after(conn, 0)], default=0)
-    r = client.post(f"/api/v1/portfolios/{pid}/holdings", json={"symbol": "btc", "quantity": "0.5",
-                                                              "cost_basis": 20000}, headers=alice.headers)
+    r = client.post(
+        f"/api/v1/portfolios/{pid}/holdings",
+        json={"symbol": "btc", "quantity": "0.5", "cost_basis": 20000},
+        headers=alice.headers,
+    )
     assert r.status_code == 201 and r.json()["symbol"] == "BTC" and r.json()["quantity"] == "0.5"
     hid = r.json()["id"]
-    again = client.post(f"/api/v1/portfolios/{pid}/holdings", json={"symbol": "BTC", "quantity": 1}, headers=alice.headers)
+    again = client.post(
+        f"/api/v1/portfolios/{pid}/holdings", json={"symbol": "BTC", "quantity": 1}, headers=alice.headers
+    )
     assert again.status_code == 409 and problem_field(again) == "symbol"
-    r = client.patch(f"/api/v1/portfolios/{pid}/holdings/{hid}", json={"quantity": "0.123456789012345678"},
-                     headers=alice.headers)
+    r = client.patch(
+        f"/api/v1/portfolios/{pid}/holdings/{hid}", json={"quantity": "0.123456789012345678"}, headers=alice.headers
+    )
     assert r.status_code == 200 and r.json()["quantity"] == "0.123456789012345678"
     assert r.json()["cost_basis"] == "20000"
     listed = client.get(f"/api/v1/portfolios/{pid}/holdings", headers=alice.headers).json()
@@ -64,7 +75,10 @@ def test_holdings_crud_and_events(client, alice, db_url):
     assert [e.payload["type"] for e in sensor] == ["holding_added", "holding_updated", "holding_deleted"]
     assert all(e.user_id == alice.id and e.payload["portfolio_id"] == pid for e in sensor)
     assert [e.payload["type"] for e in events if e.channel == "portfolio_updates"] == [
-        "holding_added", "holding_updated", "holding_deleted"]
+        "holding_added",
+        "holding_updated",
+        "holding_deleted",
+    ]
 
 
 def test_holding_validation_names_the_field(client, alice, db_url):
@@ -114,8 +128,9 @@ def test_csv_import_all_or_nothing(client, alice):
 def test_wallets(client, alice):
     pid = _portfolio(client, alice)
     address = "0x" + "AB" * 20
-    r = client.post(f"/api/v1/portfolios/{pid}/wallets", json={"address": address, "label": "cold"},
-                    headers=alice.headers)
+    r = client.post(
+        f"/api/v1/portfolios/{pid}/wallets", json={"address": address, "label": "cold"}, headers=alice.headers
+    )
     assert r.status_code == 201 and r.json()["address"] == address.lower() and r.json()["chain_id"] == 1
     dup = client.post(f"/api/v1/portfolios/{pid}/wallets", json={"address": address}, headers=alice.headers)
     assert dup.status_code == 409 and problem_field(dup) == "address"
@@ -131,8 +146,11 @@ def test_summary_values_pnl_and_allocation(client, alice, db_url):
     write_price_partition(db_url, "BTC", DAY, [40000.0, 50000.0])
     write_price_partition(db_url, "ETH", DAY, [2500.0])
     pid = _portfolio(client, alice)
-    for body in ({"symbol": "BTC", "quantity": 1, "cost_basis": 30000}, {"symbol": "ETH", "quantity": 4},
-                 {"symbol": "SOL", "quantity": 3}):
+    for body in (
+        {"symbol": "BTC", "quantity": 1, "cost_basis": 30000},
+        {"symbol": "ETH", "quantity": 4},
+        {"symbol": "SOL", "quantity": 3},
+    ):
         assert client.post(f"/api/v1/portfolios/{pid}/holdings", json=body, headers=alice.headers).status_code == 201
     s = client.get(f"/api/v1/portfolios/{pid}/summary", headers=alice.headers).json()
     assert s["value"] == 60000.0  # latest BTC price 50000 x 1 + 2500 x 4; SOL has no price

@@ -21,8 +21,9 @@ def test_risk_routes_before_and_after_computation(client, alice, db_url):
     assert latest["metrics"]["score_components"] == {"volatility": 0.6, "concentration": 0.4}
     assert latest["metrics"]["null_reasons"] == {"beta_market": "no market index yet"}
     assert latest["metrics"]["sharpe"] is None
-    history = client.get(f"/api/v1/portfolios/{pid}/risk/history?start=2025-01-02T00:00:00Z&limit=1",
-                         headers=alice.headers).json()
+    history = client.get(
+        f"/api/v1/portfolios/{pid}/risk/history?start=2025-01-02T00:00:00Z&limit=1", headers=alice.headers
+    ).json()
     assert history["total"] == 2 and [h["risk_score"] for h in history["items"]] == [6]
     corr = client.get(f"/api/v1/portfolios/{pid}/correlation", headers=alice.headers).json()["correlation"]
     assert corr["symbols"] == ["BTC", "ETH"] and corr["matrix"][0][1] == 0.8
@@ -33,17 +34,23 @@ def test_risk_routes_before_and_after_computation(client, alice, db_url):
 
 
 def test_alert_rules_alerts_and_ack(client, alice, db_url):
-    r = client.post("/api/v1/alerts/rules", json={"kind": "price_above", "threshold": 100000, "symbol": "btc"},
-                    headers=alice.headers)
+    r = client.post(
+        "/api/v1/alerts/rules",
+        json={"kind": "price_above", "threshold": 100000, "symbol": "btc"},
+        headers=alice.headers,
+    )
     assert r.status_code == 201 and r.json()["symbol"] == "BTC" and r.json()["is_active"]
     rid = r.json()["id"]
-    for body, field in [({"kind": "moon", "threshold": 1, "symbol": "BTC"}, "kind"),
-                        ({"kind": "price_above", "threshold": 1}, "portfolio_id"),
-                        ({"kind": "price_above", "threshold": "x", "symbol": "BTC"}, "threshold")]:
+    for body, field in [
+        ({"kind": "moon", "threshold": 1, "symbol": "BTC"}, "kind"),
+        ({"kind": "price_above", "threshold": 1}, "portfolio_id"),
+        ({"kind": "price_above", "threshold": "x", "symbol": "BTC"}, "threshold"),
+    ]:
         bad = client.post("/api/v1/alerts/rules", json=body, headers=alice.headers)
         assert bad.status_code == 400 and problem_field(bad) == field, body
-    unknown = client.post("/api/v1/alerts/rules", json={"kind": "price_above", "threshold": 1, "symbol": "NOPE"},
-                          headers=alice.headers)
+    unknown = client.post(
+        "/api/v1/alerts/rules", json={"kind": "price_above", "threshold": 1, "symbol": "NOPE"}, headers=alice.headers
+    )
     assert unknown.status_code == 422 and problem_field(unknown) == "symbol"
     r = client.patch(f"/api/v1/alerts/rules/{rid}", json={"is_active": False}, headers=alice.headers)
     assert r.status_code == 200 and r.json()["is_active"] is False and r.json()["threshold"] == 100000
@@ -63,14 +70,22 @@ def test_alert_rules_alerts_and_ack(client, alice, db_url):
 
 def test_settings_defaults_put_and_validation(client, alice, bob):
     assert client.get("/api/v1/settings", headers=alice.headers).json()["risk_tolerance"] == "moderate"
-    body = {"risk_tolerance": "aggressive", "base_currency": "EUR", "alert_channels": ["in_app", "email"],
-            "max_weight": 0.25}
+    body = {
+        "risk_tolerance": "aggressive",
+        "base_currency": "EUR",
+        "alert_channels": ["in_app", "email"],
+        "max_weight": 0.25,
+    }
     r = client.put("/api/v1/settings", json=body, headers=alice.headers)
     assert r.status_code == 200 and r.json()["base_currency"] == "EUR" and r.json()["stablecoin_floor"] == 0.0
     assert client.get("/api/v1/settings", headers=alice.headers).json()["alert_channels"] == ["in_app", "email"]
     assert client.get("/api/v1/settings", headers=bob.headers).json()["risk_tolerance"] == "moderate"
-    for bad, field in [({"risk_tolerance": "yolo"}, "risk_tolerance"), ({"max_weight": 0}, "max_weight"),
-                       ({"alert_channels": ["sms"]}, "alert_channels"), ({"base_currency": "euro"}, "base_currency"),
-                       ({"alert_channels": ["email", "email"]}, "alert_channels")]:
+    for bad, field in [
+        ({"risk_tolerance": "yolo"}, "risk_tolerance"),
+        ({"max_weight": 0}, "max_weight"),
+        ({"alert_channels": ["sms"]}, "alert_channels"),
+        ({"base_currency": "euro"}, "base_currency"),
+        ({"alert_channels": ["email", "email"]}, "alert_channels"),
+    ]:
         r = client.put("/api/v1/settings", json=bad, headers=alice.headers)
         assert r.status_code == 400 and problem_field(r).split("[")[0] == field, bad

@@ -24,7 +24,7 @@ from warehouse.outbox import publish
 
 
 def subscribe(ws_url: str, channels: list[str], *, since: int | None = None, token: str | None = None, **kw):
-    ws = connect(ws_url, open_timeout=5, compression=None, **kw)
+    ws = connect(ws_url, open_timeout=5, compression=None, legacy=True, **kw)
     message = {"op": "subscribe", "channels": channels}
     if since is not None:
         message["since"] = since
@@ -64,14 +64,14 @@ def test_partition_reaches_a_subscriber_within_a_second(live_server, db_url):
 def test_private_channels_need_a_token_and_carry_only_the_users_data(live_server, db_url):
     with httpx.Client(base_url=live_server.base) as http:
         alice, bob = make_user(http, "alice@example.com"), make_user(http, "bob@example.com")
-        ws = connect(live_server.ws, compression=None)
+        ws = connect(live_server.ws, compression=None, legacy=True)
         ws.send(json.dumps({"op": "subscribe", "channels": ["portfolio_updates"]}))
         error = json.loads(ws.recv(timeout=5))
         assert error["type"] == "error" and error["data"]["field"] == "token"
         with pytest.raises(ConnectionClosed) as closed:
             ws.recv(timeout=5)
         assert closed.value.rcvd.code == 4401
-        ws = connect(live_server.ws, compression=None)
+        ws = connect(live_server.ws, compression=None, legacy=True)
         ws.send(json.dumps({"op": "subscribe", "channels": ["alerts"], "token": alice.access_token + "x"}))
         assert json.loads(ws.recv(timeout=5))["data"]["field"] == "token"
         ws.close()
@@ -130,7 +130,7 @@ def test_bad_subscribe_is_refused_naming_the_field(live_server):
         ({"op": "subscribe", "channels": ["price_updates"], "since": -1}, "since"),
         ({"op": "listen", "channels": ["price_updates"]}, "op"),
     ]:
-        ws = connect(live_server.ws, compression=None)
+        ws = connect(live_server.ws, compression=None, legacy=True)
         ws.send(json.dumps(message))
         error = json.loads(ws.recv(timeout=5))
         assert error["type"] == "error" and error["data"]["field"] == field, (message, error)

@@ -7,33 +7,25 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from warehouse.models import price_history, provider_health
+from warehouse.models import price_history
 from warehouse.queries import rows
 from warehouse.timescale import features_enabled
 
+# The newest probe per provider; the (provider, checked_at DESC) index serves it.
+_LATEST_PROBES = sa.text(
+    """
+    SELECT DISTINCT ON (provider) provider, checked_at, ok, status_code, latency_ms, error_rate, error
+    FROM provider_health ORDER BY provider, checked_at DESC
+    """
+)
+
 
 def status(conn: Connection) -> dict[str, Any]:
-    """Database clock, the newest price time (None before the first ingest) and the latest probe
-    of each provider."""
-    now = conn.execute(sa.select(sa.func.now())).scalar_one()
-    latest_price = conn.execute(sa.select(sa.func.max(price_history.c.time))).scalar()
-    ph = provider_health
-    probes = conn.execute(
-        sa.select(
-            ph.c.provider,
-            ph.c.checked_at,
-            ph.c.ok,
-            ph.c.status_code,
-            ph.c.latency_ms,
-            ph.c.error_rate,
-            ph.c.error,
-        )
-        .distinct(ph.c.provider)
-        .order_by(ph.c.provider, ph.c.checked_at.desc())
-    )
+    """Database clock, the newest price time (None before the first ingest), the latest probe of
+    each provider, and whether Timescale features are on."""
     return {
-        "now": now,
-        "latest_price_time": latest_price,
-        "providers": rows(probes),
+        "now": conn.execute(sa.select(sa.func.now())).scalar_one(),
+        "latest_price_time": conn.execute(sa.select(sa.func.max(price_history.c.time))).scalar(),
+        "providers": rows(conn.execute(_LATEST_PROBES)),
         "timescale": features_enabled(conn),
     }

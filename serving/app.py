@@ -21,7 +21,14 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
 from serving.auth.tokens import PUBLIC, AuthUser, build_jwt_auth
-from serving.cache import INVALIDATING_CHANNELS, STORE_NAME, CountingStore
+from serving.cache import (
+    INVALIDATING_CHANNELS,
+    STORE_NAME,
+    USER_CHANNELS,
+    CountingStore,
+    FreshAfterWrites,
+    Generations,
+)
 from serving.controllers.alerts import AlertController
 from serving.controllers.assets import AssetController
 from serving.controllers.auth import AuthController, MeController
@@ -64,9 +71,14 @@ def create_app(settings: ServingSettings | None = None) -> Litestar:
     cache = CountingStore()
     jwt_auth = build_jwt_auth(settings.jwt_secret, settings.access_token_seconds, exclude=["^/schema", "^/$"])
 
+    generations = Generations()
+
     async def invalidate(events: list[OutboxEvent]) -> None:
         if any(e.channel in INVALIDATING_CHANNELS and e.user_id is None for e in events):
             await cache.invalidate()
+        for event in events:
+            if event.channel in USER_CHANNELS:
+                generations.bump(event.user_id)
 
     hub.listeners.append(invalidate)
 
@@ -93,6 +105,7 @@ def create_app(settings: ServingSettings | None = None) -> Litestar:
             AlertController,
             SettingsController,
         ],
+        middleware=[FreshAfterWrites],
         dependencies={
             "user_id": Provide(_user_id, sync_to_thread=False),
             "paging": Provide(provide_paging, sync_to_thread=False),
@@ -120,7 +133,16 @@ def create_app(settings: ServingSettings | None = None) -> Litestar:
         stores={STORE_NAME: cache},
         middleware=[PrometheusConfig(app_name="crypto_risk", prefix="crypto_risk", group_path=True).middleware],
         lifespan=[lifespan],
-        state=State({"settings": settings, "hub": hub, "jwt_auth": jwt_auth, "db": db, "cache": cache}),
+        state=State(
+            {
+                "settings": settings,
+                "hub": hub,
+                "jwt_auth": jwt_auth,
+                "db": db,
+                "cache": cache,
+                "generations": generations,
+            }
+        ),
     )
 
 

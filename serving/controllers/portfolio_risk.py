@@ -11,6 +11,7 @@ from litestar import Controller, get
 from litestar.pagination import OffsetPagination
 from litestar.params import FromPath, FromQuery, Parameter
 
+from serving.cache import user_cache_key
 from serving.deps import DB, Pages, UserId
 from serving.errors import found
 from serving.pagination import to_page
@@ -26,13 +27,13 @@ class PortfolioRiskController(Controller):
     path = "/portfolios/{portfolio_id:int}"
     tags = ["risk"]
 
-    @get("/risk")
+    @get("/risk", cache=True, cache_key_builder=user_cache_key)
     async def latest_risk(self, db: DB, user_id: UserId, portfolio_id: FromPath[int]) -> PortfolioRiskOut:
         """Latest metrics with the risk score's components, contributions, stress and backtest."""
         out = found(await db.run(risk.latest_risk, user_id, portfolio_id), "portfolio", PortfolioRiskOut)
         return out if out.metrics else msgspec.structs.replace(out, reason=NOT_YET)
 
-    @get("/risk/history")
+    @get("/risk/history", cache=True, cache_key_builder=user_cache_key)
     async def risk_history(
         self,
         db: DB,
@@ -54,7 +55,7 @@ class PortfolioRiskController(Controller):
         )
         return to_page(found(page, "portfolio"), paging, PortfolioMetricsOut)
 
-    @get("/correlation")
+    @get("/correlation", cache=True, cache_key_builder=user_cache_key)
     async def correlation(self, db: DB, user_id: UserId, portfolio_id: FromPath[int]) -> CorrelationOut:
         """Latest Pearson correlation matrix of the portfolio's assets (null where undefined)."""
         out = found(await db.run(risk.correlation, user_id, portfolio_id), "portfolio", CorrelationOut)

@@ -6,6 +6,7 @@ import datetime as dt
 
 from tests.serving.conftest import problem_field
 from tests.serving.data import DAY, raise_alert, write_portfolio_risk
+from tests.serving.test_market import eventually
 
 
 def test_risk_routes_before_and_after_computation(client, alice, db_url):
@@ -15,7 +16,11 @@ def test_risk_routes_before_and_after_computation(client, alice, db_url):
     assert client.get(f"/api/v1/portfolios/{pid}/correlation", headers=alice.headers).json()["correlation"] is None
     for i, score in enumerate((4, 6, 7)):
         write_portfolio_risk(db_url, pid, alice.id, DAY + dt.timedelta(days=i), score)
-    latest = client.get(f"/api/v1/portfolios/{pid}/risk", headers=alice.headers).json()
+    # The cached "not computed yet" goes as soon as the risk asset's outbox event arrives.
+    latest = eventually(
+        lambda: client.get(f"/api/v1/portfolios/{pid}/risk", headers=alice.headers).json(),
+        lambda r: r["metrics"] is not None and r["metrics"]["risk_score"] == 7,
+    )
     assert latest["reason"] is None
     assert latest["metrics"]["risk_score"] == 7
     assert latest["metrics"]["score_components"] == {"volatility": 0.6, "concentration": 0.4}
@@ -25,12 +30,18 @@ def test_risk_routes_before_and_after_computation(client, alice, db_url):
         f"/api/v1/portfolios/{pid}/risk/history?start=2025-01-02T00:00:00Z&limit=1", headers=alice.headers
     ).json()
     assert history["total"] == 2 and [h["risk_score"] for h in history["items"]] == [6]
-    corr = client.get(f"/api/v1/portfolios/{pid}/correlation", headers=alice.headers).json()["correlation"]
+    corr = eventually(
+        lambda: client.get(f"/api/v1/portfolios/{pid}/correlation", headers=alice.headers).json(),
+        lambda r: r["correlation"] is not None,
+    )["correlation"]
     assert corr["symbols"] == ["BTC", "ETH"] and corr["matrix"][0][1] == 0.8
     insights = client.get(f"/api/v1/portfolios/{pid}/insights?kind=weekly_analysis", headers=alice.headers).json()
     assert insights["total"] == 3 and insights["items"][0]["provider"] == "offline"
     bad = client.get(f"/api/v1/portfolios/{pid}/risk/history?start=yesterday", headers=alice.headers)
     assert bad.status_code == 400 and problem_field(bad) == "start"
+    # The user's own write is visible at once, cache or not.
+    assert client.delete(f"/api/v1/portfolios/{pid}", headers=alice.headers).status_code == 204
+    assert client.get(f"/api/v1/portfolios/{pid}/risk", headers=alice.headers).status_code == 404
 
 
 def test_alert_rules_alerts_and_ack(client, alice, db_url):

@@ -36,8 +36,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def _user_and_portfolio(base: str) -> tuple[str, int]:
     with httpx.Client(base_url=base) as http:
         http.post("/api/v1/auth/register", json={"email": "bench@example.com", "password": "benchmark password"})
-        token = http.post("/api/v1/auth/login", json={"email": "bench@example.com",
-                                                      "password": "benchmark password"}).json()["access_token"]
+        token = http.post(
+            "/api/v1/auth/login", json={"email": "bench@example.com", "password": "benchmark password"}
+        ).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
         pid = http.post("/api/v1/portfolios", json={"name": "bench"}, headers=headers).json()["id"]
         for symbol in ("BTC", "ETH", "SOL"):
@@ -48,9 +49,18 @@ def _user_and_portfolio(base: str) -> tuple[str, int]:
 def _risk_history(url, portfolio_id: int, days: int = 365) -> None:
     start = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
     rows = [
-        {"portfolio_id": portfolio_id, "time": start + dt.timedelta(days=i), "window_days": 365,
-         "value_usd": 1e5 + i, "volatility_30d": 0.5, "sharpe": 1.1, "var_95": 0.04, "hhi": 0.34,
-         "risk_score": 6, "score_components": {"volatility": 0.5, "concentration": 0.3, "drawdown": 0.2}}
+        {
+            "portfolio_id": portfolio_id,
+            "time": start + dt.timedelta(days=i),
+            "window_days": 365,
+            "value_usd": 1e5 + i,
+            "volatility_30d": 0.5,
+            "sharpe": 1.1,
+            "var_95": 0.04,
+            "hhi": 0.34,
+            "risk_score": 6,
+            "score_components": {"volatility": 0.5, "concentration": 0.3, "drawdown": 0.2},
+        }
         for i in range(days)
     ]
     with transaction(url) as conn:
@@ -60,9 +70,22 @@ def _risk_history(url, portfolio_id: int, days: int = 365) -> None:
 def open_loop(base: str, path: str, token: str, rate: int, connections: int, seconds: float):
     """Run the open-loop generator in another process; returns (latencies in s, error count)."""
     out = subprocess.run(
-        [sys.executable, "-m", "tests.benchmarks.loadgen", base, path, token, str(rate), str(connections),
-         str(seconds)],
-        cwd=ROOT, capture_output=True, text=True, check=True, timeout=seconds + 300,
+        [
+            sys.executable,
+            "-m",
+            "tests.benchmarks.loadgen",
+            base,
+            path,
+            token,
+            str(rate),
+            str(connections),
+            str(seconds),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 300,
     ).stdout
     result = json.loads(out)
     return result["latencies"], result["errors"]

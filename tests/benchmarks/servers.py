@@ -46,11 +46,31 @@ def free_port() -> int:
 @contextmanager
 def serve(factory: str, url: DatabaseUrl, *, workers: int, ready_path: str) -> Iterator[str]:
     port = free_port()
-    env = os.environ | {"CRYPTO_RISK_DATABASE_URL": url.url, "CRYPTO_RISK_JWT_SECRET": SECRET,
-                        "CRYPTO_RISK_ENV": "production"}
-    cmd = [sys.executable, "-m", "uvicorn", factory, "--factory", "--host", "127.0.0.1", "--port", str(port),
-           "--workers", str(workers), "--log-level", "warning", "--no-access-log", "--ws-per-message-deflate",
-           "false", "--backlog", "4096"]
+    env = os.environ | {
+        "CRYPTO_RISK_DATABASE_URL": url.url,
+        "CRYPTO_RISK_JWT_SECRET": SECRET,
+        "CRYPTO_RISK_ENV": "production",
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        factory,
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        "--ws-per-message-deflate",
+        "false",
+        "--backlog",
+        "4096",
+    ]
     proc = subprocess.Popen(cmd, env=env)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -58,7 +58,11 @@ def drop_database(server: DatabaseUrl, url: DatabaseUrl) -> None:
 
 def _migrations_hash(timescale: bool) -> str:
     h = hashlib.sha256(b"ts" if timescale else b"plain")
-    for path in sorted(MIGRATIONS.glob("*.py")) + [ROOT / "warehouse" / "timescale.py", ROOT / "warehouse" / "seed.py", ROOT / "warehouse" / "models.py"]:
+    for path in sorted(MIGRATIONS.glob("*.py")) + [
+        ROOT / "warehouse" / "timescale.py",
+        ROOT / "warehouse" / "seed.py",
+        ROOT / "warehouse" / "models.py",
+    ]:
         h.update(path.read_bytes())
     return h.hexdigest()[:12]
 

@@ -88,9 +88,7 @@ def status(url: DatabaseUrl) -> DatabaseStatus:
         available = conn.execute(
             sa.text("SELECT default_version FROM pg_available_extensions WHERE name = 'timescaledb'")
         ).scalar()
-        installed = conn.execute(
-            sa.text("SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'")
-        ).scalar()
+        installed = conn.execute(sa.text("SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'")).scalar()
     return DatabaseStatus(
         url=url.redacted(),
         server_version=version,

@@ -43,9 +43,7 @@ def _updated() -> sa.Column:
 
 
 def _user_fk(nullable: bool = False) -> sa.Column:
-    return sa.Column(
-        "user_id", sa.BigInteger, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=nullable
-    )
+    return sa.Column("user_id", sa.BigInteger, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=nullable)
 
 
 def _portfolio_fk(nullable: bool = False) -> sa.Column:
@@ -58,9 +56,7 @@ def _portfolio_fk(nullable: bool = False) -> sa.Column:
 
 
 def _asset_fk(nullable: bool = False) -> sa.Column:
-    return sa.Column(
-        "asset_id", sa.Integer, sa.ForeignKey("crypto_assets.id", ondelete="RESTRICT"), nullable=nullable
-    )
+    return sa.Column("asset_id", sa.Integer, sa.ForeignKey("crypto_assets.id", ondelete="RESTRICT"), nullable=nullable)
 
 
 # --- users and what they own -------------------------------------------------------------------
@@ -104,9 +100,7 @@ user_settings = sa.Table(
     sa.Column("stablecoin_floor", F, nullable=False, server_default=sa.text("0.0")),
     sa.Column("turnover_limit", F, nullable=False, server_default=sa.text("1.0")),
     _updated(),
-    sa.CheckConstraint(
-        "risk_tolerance IN ('conservative', 'moderate', 'aggressive')", name="risk_tolerance"
-    ),
+    sa.CheckConstraint("risk_tolerance IN ('conservative', 'moderate', 'aggressive')", name="risk_tolerance"),
     sa.CheckConstraint("base_currency ~ '^[A-Z]{3,5}$'", name="base_currency"),
     sa.CheckConstraint("max_weight > 0 AND max_weight <= 1", name="max_weight"),
     sa.CheckConstraint("stablecoin_floor >= 0 AND stablecoin_floor <= 1", name="stablecoin_floor"),
@@ -313,9 +307,7 @@ news_articles = sa.Table(
 news_sentiment = sa.Table(
     "news_sentiment",
     metadata,
-    sa.Column(
-        "article_id", sa.BigInteger, sa.ForeignKey("news_articles.id", ondelete="CASCADE"), nullable=False
-    ),
+    sa.Column("article_id", sa.BigInteger, sa.ForeignKey("news_articles.id", ondelete="CASCADE"), nullable=False),
     _asset_fk(),
     sa.Column("published_at", TZ, nullable=False),
     sa.Column("relevance", F, nullable=False),
@@ -496,8 +488,13 @@ alert_rules = sa.Table(
     sa.Column("threshold", F, nullable=False),
     sa.Column("params", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
     sa.Column("is_active", sa.Boolean, nullable=False, server_default=sa.true()),
-    sa.Column("is_triggered", sa.Boolean, nullable=False, server_default=sa.false(),
-              comment="state for fire-once-per-crossing"),
+    sa.Column(
+        "is_triggered",
+        sa.Boolean,
+        nullable=False,
+        server_default=sa.false(),
+        comment="state for fire-once-per-crossing",
+    ),
     sa.Column("last_evaluated_at", TZ),
     _created(),
     _updated(),

@@ -33,9 +33,7 @@ class DatabaseUrl:
         parts = urlsplit(self.url)
         scheme = parts.scheme.split("+", 1)[0]
         if scheme not in ("postgresql", "postgres"):
-            raise ConfigError(
-                f"{DATABASE_URL_ENV} must be a postgresql:// URL, got scheme {parts.scheme!r}"
-            )
+            raise ConfigError(f"{DATABASE_URL_ENV} must be a postgresql:// URL, got scheme {parts.scheme!r}")
         if not parts.path.strip("/"):
             raise ConfigError(f"{DATABASE_URL_ENV} must name a database (postgresql://.../dbname)")
         object.__setattr__(self, "url", urlunsplit(("postgresql", *parts[1:])))

@@ -27,15 +27,17 @@ HYPERTABLES = {
 }
 ROLLUPS = {"price_ohlcv_1h": "1 hour", "price_ohlcv_1d": "1 day"}
 # How far back each refresh policy re-materializes, and how often it runs.
-_REFRESH = {"price_ohlcv_1h": ("3 days", "1 hour", "30 minutes"), "price_ohlcv_1d": ("7 days", "1 hour", "1 hour")}
+_REFRESH = {
+    "price_ohlcv_1h": ("3 days", "1 hour", "30 minutes"),
+    "price_ohlcv_1d": ("7 days", "1 hour", "1 hour"),
+}
 
 _warned = False
 
 
 def extension_available(conn: Connection) -> bool:
     return (
-        conn.execute(sa.text("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'")).scalar()
-        is not None
+        conn.execute(sa.text("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'")).scalar() is not None
     )
 
 
@@ -118,9 +120,7 @@ def set_raw_retention(conn: Connection, days: int | None) -> None:
     hourly and daily candles of dropped chunks, Timescale's downsampling pattern."""
     conn.execute(sa.text("SELECT remove_retention_policy('price_history', if_exists => TRUE)"))
     if days is not None:
-        conn.execute(
-            sa.text("SELECT add_retention_policy('price_history', make_interval(days => :d))"), {"d": days}
-        )
+        conn.execute(sa.text("SELECT add_retention_policy('price_history', make_interval(days => :d))"), {"d": days})
 
 
 def create_plain_rollups(conn: Connection) -> None:
@@ -147,7 +147,10 @@ def drop_rollups(conn: Connection) -> None:
 
 
 def _is_matview(conn: Connection, name: str) -> bool:
-    return conn.execute(sa.text("SELECT 1 FROM pg_matviews WHERE matviewname = :n"), {"n": name}).scalar() is not None
+    found = conn.execute(
+        sa.text("SELECT 1 FROM timescaledb_information.continuous_aggregates WHERE view_name = :n"), {"n": name}
+    )
+    return found.scalar() is not None
 
 
 def remove_policies(conn: Connection) -> None:

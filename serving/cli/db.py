@@ -66,12 +66,19 @@ def status(as_json: bool) -> None:
     ts = (
         f"on (timescaledb {st.timescale_version})"
         if st.timescale_enabled
-        else ("available, not enabled (run `crypto-risk db migrate`)" if st.timescale_available else "off (extension not installed)")
+        else (
+            "available, not enabled (run `crypto-risk db migrate`)"
+            if st.timescale_available
+            else "off (extension not installed)"
+        )
     )
     click.echo(f"database:   {st.url}")
     click.echo(f"server:     PostgreSQL {st.server_version}")
     click.echo(f"timescale:  {ts}")
-    click.echo(f"revision:   {st.revision or 'none (empty)'}" + ("" if st.up_to_date else f"  (head is {st.head}: run `crypto-risk db migrate`)"))
+    click.echo(
+        f"revision:   {st.revision or 'none (empty)'}"
+        + ("" if st.up_to_date else f"  (head is {st.head}: run `crypto-risk db migrate`)")
+    )
 
 
 @db.command(name="migrate")

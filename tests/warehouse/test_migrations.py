@@ -45,7 +45,11 @@ def test_migrating_twice_is_a_noop(db_url):
 def test_schema_matches_models(db_url):
     with get_engine(db_url).connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
-        diff = [d for d in compare_metadata(ctx, metadata) if not (d[0] == "remove_table" and d[1].name == migrate.VERSION_TABLE)]
+        diff = [
+            d
+            for d in compare_metadata(ctx, metadata)
+            if not (d[0] == "remove_table" and d[1].name == migrate.VERSION_TABLE)
+        ]
     assert diff == []
 
 

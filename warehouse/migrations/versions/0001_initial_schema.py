@@ -46,9 +46,7 @@ def upgrade() -> None:
         sa.Column("seq", sa.BigInteger(), sa.Identity(always=False), nullable=False),
         sa.Column("channel", sa.Text(), nullable=False),
         sa.Column("partition_key", sa.Text(), nullable=True),
-        sa.Column(
-            "user_id", sa.BigInteger(), nullable=True, comment="set for user-scoped channels; NULL = public"
-        ),
+        sa.Column("user_id", sa.BigInteger(), nullable=True, comment="set for user-scoped channels; NULL = public"),
         sa.Column("payload", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.CheckConstraint(
@@ -174,9 +172,7 @@ def upgrade() -> None:
         sa.Column("time", sa.DateTime(timezone=True), nullable=False),
         sa.Column("source", sa.Text(), nullable=False),
         sa.CheckConstraint("balance >= 0", name=op.f("ck_wallet_balances_balance_non_negative")),
-        sa.PrimaryKeyConstraint(
-            "chain_id", "address", "token_address", "time", name=op.f("pk_wallet_balances")
-        ),
+        sa.PrimaryKeyConstraint("chain_id", "address", "token_address", "time", name=op.f("pk_wallet_balances")),
     )
     op.create_table(
         "wallet_transactions",
@@ -200,9 +196,7 @@ def upgrade() -> None:
         sa.Column("token_decimals", sa.SmallInteger(), nullable=True),
         sa.Column("gas_used", sa.BigInteger(), nullable=True),
         sa.Column("is_error", sa.Boolean(), server_default=sa.text("false"), nullable=False),
-        sa.CheckConstraint(
-            "kind IN ('normal', 'internal', 'erc20')", name=op.f("ck_wallet_transactions_kind")
-        ),
+        sa.CheckConstraint("kind IN ('normal', 'internal', 'erc20')", name=op.f("ck_wallet_transactions_kind")),
         sa.CheckConstraint("value >= 0", name=op.f("ck_wallet_transactions_value_non_negative")),
         sa.PrimaryKeyConstraint(
             "chain_id", "address", "tx_hash", "kind", "log_index", name=op.f("pk_wallet_transactions")
@@ -244,9 +238,7 @@ def upgrade() -> None:
         sa.Column("relevance", sa.Float(precision=53), nullable=False),
         sa.Column("score", sa.Float(precision=53), nullable=False),
         sa.Column("label", sa.Text(), nullable=True),
-        sa.CheckConstraint(
-            "relevance >= 0 AND relevance <= 1", name=op.f("ck_news_sentiment_relevance_range")
-        ),
+        sa.CheckConstraint("relevance >= 0 AND relevance <= 1", name=op.f("ck_news_sentiment_relevance_range")),
         sa.CheckConstraint("score >= -1 AND score <= 1", name=op.f("ck_news_sentiment_score_range")),
         sa.ForeignKeyConstraint(
             ["article_id"],
@@ -262,9 +254,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("article_id", "asset_id", name=op.f("pk_news_sentiment")),
     )
-    op.create_index(
-        "ix_news_sentiment_asset_published", "news_sentiment", ["asset_id", "published_at"], unique=False
-    )
+    op.create_index("ix_news_sentiment_asset_published", "news_sentiment", ["asset_id", "published_at"], unique=False)
     op.create_table(
         "portfolios",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
@@ -289,9 +279,7 @@ def upgrade() -> None:
         sa.Column("market_cap", sa.Float(precision=53), nullable=True, comment="USD"),
         sa.Column("volume_24h", sa.Float(precision=53), nullable=True, comment="USD"),
         sa.Column("source", sa.Text(), nullable=False),
-        sa.CheckConstraint(
-            "price > 0 AND price < 'Infinity'::float8", name=op.f("ck_price_history_price_positive")
-        ),
+        sa.CheckConstraint("price > 0 AND price < 'Infinity'::float8", name=op.f("ck_price_history_price_positive")),
         sa.CheckConstraint(
             "source IN ('coingecko', 'simulated', 'alphavantage', 'import')",
             name=op.f("ck_price_history_source"),
@@ -299,9 +287,7 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "market_cap IS NULL OR market_cap >= 0", name=op.f("ck_price_history_market_cap_non_negative")
         ),
-        sa.CheckConstraint(
-            "volume_24h IS NULL OR volume_24h >= 0", name=op.f("ck_price_history_volume_non_negative")
-        ),
+        sa.CheckConstraint("volume_24h IS NULL OR volume_24h >= 0", name=op.f("ck_price_history_volume_non_negative")),
         sa.ForeignKeyConstraint(
             ["asset_id"],
             ["crypto_assets.id"],
@@ -391,9 +377,7 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "stablecoin_floor >= 0 AND stablecoin_floor <= 1", name=op.f("ck_user_settings_stablecoin_floor")
         ),
-        sa.CheckConstraint(
-            "turnover_limit >= 0 AND turnover_limit <= 2", name=op.f("ck_user_settings_turnover_limit")
-        ),
+        sa.CheckConstraint("turnover_limit >= 0 AND turnover_limit <= 2", name=op.f("ck_user_settings_turnover_limit")),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_user_settings_user_id_users"), ondelete="CASCADE"
         ),
@@ -421,9 +405,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("facts_hash", sa.Text(), nullable=False),
-        sa.Column(
-            "provider", sa.Text(), nullable=False, comment="'openai' (any compatible server) or 'offline'"
-        ),
+        sa.Column("provider", sa.Text(), nullable=False, comment="'openai' (any compatible server) or 'offline'"),
         sa.Column("model", sa.Text(), nullable=True),
         sa.Column("prompt_version", sa.Text(), nullable=False),
         sa.Column("prompt_tokens", sa.Integer(), nullable=True),
@@ -487,9 +469,7 @@ def upgrade() -> None:
             "kind IN ('price_move', 'price_above', 'price_below', 'var_breach', 'drawdown', 'concentration', 'volatility_regime')",
             name=op.f("ck_alert_rules_kind"),
         ),
-        sa.CheckConstraint(
-            "portfolio_id IS NOT NULL OR asset_id IS NOT NULL", name=op.f("ck_alert_rules_has_subject")
-        ),
+        sa.CheckConstraint("portfolio_id IS NOT NULL OR asset_id IS NOT NULL", name=op.f("ck_alert_rules_has_subject")),
         sa.ForeignKeyConstraint(
             ["asset_id"],
             ["crypto_assets.id"],
@@ -552,9 +532,7 @@ def upgrade() -> None:
         sa.Column("source", sa.Text(), server_default="manual", nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.CheckConstraint(
-            "source IN ('manual', 'csv', 'wallet')", name=op.f("ck_portfolio_holdings_source")
-        ),
+        sa.CheckConstraint("source IN ('manual', 'csv', 'wallet')", name=op.f("ck_portfolio_holdings_source")),
         sa.CheckConstraint(
             "cost_basis IS NULL OR cost_basis >= 0",
             name=op.f("ck_portfolio_holdings_cost_basis_non_negative"),
@@ -573,9 +551,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_portfolio_holdings")),
-        sa.UniqueConstraint(
-            "portfolio_id", "asset_id", name=op.f("uq_portfolio_holdings_portfolio_id_asset_id")
-        ),
+        sa.UniqueConstraint("portfolio_id", "asset_id", name=op.f("uq_portfolio_holdings_portfolio_id_asset_id")),
     )
     op.create_index("ix_portfolio_holdings_asset_id", "portfolio_holdings", ["asset_id"], unique=False)
     op.create_table(
@@ -633,9 +609,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("computed_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.CheckConstraint(
-            "hhi IS NULL OR (hhi > 0 AND hhi <= 1)", name=op.f("ck_portfolio_risk_metrics_hhi_range")
-        ),
+        sa.CheckConstraint("hhi IS NULL OR (hhi > 0 AND hhi <= 1)", name=op.f("ck_portfolio_risk_metrics_hhi_range")),
         sa.CheckConstraint(
             "risk_score IS NULL OR risk_score BETWEEN 1 AND 10",
             name=op.f("ck_portfolio_risk_metrics_risk_score_range"),
@@ -706,9 +680,7 @@ def upgrade() -> None:
             server_default=sa.text("'{}'::jsonb"),
             nullable=False,
         ),
-        sa.Column(
-            "triggered_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
-        ),
+        sa.Column("triggered_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("acknowledged_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint("severity IN ('info', 'warning', 'critical')", name=op.f("ck_alerts_severity")),
         sa.ForeignKeyConstraint(
@@ -720,9 +692,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["rule_id"], ["alert_rules.id"], name=op.f("fk_alerts_rule_id_alert_rules"), ondelete="SET NULL"
         ),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_alerts_user_id_users"), ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_alerts_user_id_users"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_alerts")),
     )
     op.create_index(

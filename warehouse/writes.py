@@ -1,0 +1,297 @@
+"""Bulk writes into the warehouse: binary COPY, idempotent upserts and partition rewrites.
+
+Every function takes a SQLAlchemy connection inside the caller's transaction (see
+``warehouse.engine.transaction``), so a batch and its outbox event commit together or not at all.
+
+- ``upsert_frame``: live updates. COPY into a temporary staging table, then one
+  ``INSERT ... ON CONFLICT (key) DO UPDATE ... WHERE <something changed>``: re-ingesting the same
+  rows writes nothing (no new row versions, no WAL), changed rows are updated.
+- ``replace_window``: backfills and partition rewrites. Delete the window, COPY the frame straight
+  into the table: the fastest path, and rerunning a partition yields identical rows.
+
+A batch is checked against its pandera contract (``warehouse.contracts``) before anything is
+sent; database constraint violations are turned into the same ``BatchRejected`` error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+import pandera.errors
+import polars as pl
+import psycopg
+import sqlalchemy as sa
+from psycopg import sql
+from sqlalchemy.engine import Connection
+
+from warehouse import copy_binary
+from warehouse.contracts import CONTRACTS
+from warehouse.engine import raw_psycopg
+from warehouse.models import crypto_assets, metadata
+
+_MAX_REPORTED_ROWS = 20
+
+
+class BatchRejected(ValueError):
+    """A whole batch was refused; nothing of it was written.
+
+    ``rows`` holds (up to 20 of) the offending rows as dicts, so the caller can name them.
+    """
+
+    def __init__(self, table: str, reason: str, rows: Sequence[dict] = ()) -> None:
+        self.table = table
+        self.reason = reason
+        self.rows = list(rows)[:_MAX_REPORTED_ROWS]
+        shown = "; ".join(str(r) for r in self.rows[:5])
+        more = f" (+{len(rows) - 5} more)" if len(rows) > 5 else ""
+        super().__init__(f"{table}: batch rejected, {reason}" + (f": {shown}{more}" if shown else ""))
+
+
+class UnknownAssets(BatchRejected):
+    def __init__(self, table: str, symbols: Iterable[str]) -> None:
+        self.symbols = sorted(set(symbols))
+        super().__init__(table, f"unknown asset symbol(s) {', '.join(self.symbols)} (not in crypto_assets)")
+
+
+def asset_ids(conn: Connection, symbols: Iterable[str], *, table: str = "crypto_assets") -> dict[str, int]:
+    """Map symbols (any case) to ``crypto_assets.id``; raise ``UnknownAssets`` naming the missing."""
+    wanted = {s.upper() for s in symbols}
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        sa.select(crypto_assets.c.symbol, crypto_assets.c.id).where(crypto_assets.c.symbol.in_(wanted))
+    ).all()
+    found = {symbol: id_ for symbol, id_ in rows}
+    missing = wanted - found.keys()
+    if missing:
+        raise UnknownAssets(table, missing)
+    return found
+
+
+def with_asset_ids(conn: Connection, frame: pl.DataFrame, table: str) -> pl.DataFrame:
+    """Replace a ``symbol`` column by ``asset_id`` (Int32), rejecting unknown symbols."""
+    ids = asset_ids(conn, frame.get_column("symbol").unique().to_list(), table=table)
+    mapping = pl.DataFrame(
+        {"symbol": list(ids), "asset_id": list(ids.values())},
+        schema={"symbol": pl.String, "asset_id": pl.Int32},
+    )
+    return frame.with_columns(pl.col("symbol").str.to_uppercase()).join(mapping, on="symbol", how="left").drop("symbol")
+
+
+# --- table shapes ---------------------------------------------------------------------------------
+
+_PG_TYPES: list[tuple[type, str]] = [
+    (sa.SmallInteger, "int2"),
+    (sa.BigInteger, "int8"),
+    (sa.Integer, "int4"),
+    (sa.Float, "float8"),
+    (sa.DateTime, "timestamptz"),
+    (sa.Date, "date"),
+    (sa.Boolean, "bool"),
+    (sa.Text, "text"),
+    (sa.Numeric, "numeric"),
+    (sa.LargeBinary, "bytea"),
+]
+
+
+def _pg_type(column: sa.Column) -> str:
+    if column.type.__class__.__name__ == "JSONB":
+        return "jsonb"
+    for sa_type, pg in _PG_TYPES:
+        if isinstance(column.type, sa_type):
+            return pg
+    if isinstance(column.type, sa.ARRAY):
+        return "text[]"
+    raise TypeError(f"{column.table.name}.{column.name}: no COPY type for {column.type!r}")
+
+
+def _table(name: str) -> sa.Table:
+    try:
+        return metadata.tables[name]
+    except KeyError:
+        raise ValueError(f"unknown warehouse table {name!r}") from None
+
+
+def _frame_columns(table: sa.Table, frame: pl.DataFrame) -> list[sa.Column]:
+    known = {c.name for c in table.columns}
+    extra = [c for c in frame.columns if c not in known]
+    if extra:
+        raise BatchRejected(table.name, f"unknown column(s) {', '.join(extra)}")
+    key = [c.name for c in table.primary_key.columns]
+    missing = [k for k in key if k not in frame.columns]
+    if missing:
+        raise BatchRejected(table.name, f"missing key column(s) {', '.join(missing)}")
+    return [table.c[name] for name in frame.columns]
+
+
+def _describe(contract: type, column: str, check: str) -> str:
+    if check == "multiple_fields_uniqueness":
+        return f"duplicate ({', '.join(contract.Config.unique)}) within the batch"
+    return check if column == contract.__name__ else f"{column} {check}"
+
+
+def validate(table: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """Check ``frame`` against the table's contract; ``BatchRejected`` names the failing rows."""
+    contract = CONTRACTS.get(table)
+    if contract is None:
+        return frame
+    try:
+        return contract.validate(frame, lazy=True)
+    except pandera.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        checks = sorted(
+            {_describe(contract, r["column"], r["check"]) for r in cases.select("column", "check").to_dicts()}
+        )
+        indexes = sorted({i for i in cases.get_column("index").to_list() if i is not None})
+        rows = frame.with_row_index("row").filter(pl.col("row").is_in(indexes)).head(_MAX_REPORTED_ROWS).to_dicts()
+        raise BatchRejected(table, f"{len(indexes) or 'some'} row(s) fail {'; '.join(checks)}", rows) from None
+
+
+def _duplicates(table: sa.Table, frame: pl.DataFrame) -> None:
+    key = [c.name for c in table.primary_key.columns]
+    dup = frame.filter(pl.struct(key).is_duplicated())
+    if dup.height:
+        raise BatchRejected(
+            table.name, f"duplicate key ({', '.join(key)}) within the batch", dup.select(key).to_dicts()
+        )
+
+
+def _copy(cur: psycopg.Cursor, target: sql.Composable, columns: list[sa.Column], frame: pl.DataFrame) -> None:
+    types = [_pg_type(c) for c in columns]
+    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+        target, sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
+    )
+    with cur.copy(statement) as copy:
+        if all(t in copy_binary.SUPPORTED for t in types):
+            for chunk in copy_binary.iter_copy_data(frame.select([c.name for c in columns]), types):
+                copy.write(chunk)
+        else:
+            copy.set_types(types)
+            for row in frame.select([c.name for c in columns]).iter_rows():
+                copy.write_row(row)
+
+
+def _translate(table: str, exc: psycopg.Error) -> BatchRejected:
+    diag = exc.diag
+    detail = diag.message_detail or ""
+    what = {
+        psycopg.errors.ForeignKeyViolation: "references a missing row",
+        psycopg.errors.CheckViolation: f"violates check {diag.constraint_name}",
+        psycopg.errors.NotNullViolation: f"has NULL in required column {diag.column_name}",
+        psycopg.errors.UniqueViolation: "duplicates an existing key",
+        psycopg.errors.CardinalityViolation: "repeats a key within the batch",
+    }.get(type(exc), diag.message_primary or str(exc))
+    return BatchRejected(table, f"a row {what}" + (f" ({detail})" if detail else ""))
+
+
+_DB_ERRORS = (psycopg.errors.IntegrityError, psycopg.errors.CardinalityViolation, psycopg.errors.DataError)
+
+
+def upsert_frame(conn: Connection, table: str, frame: pl.DataFrame) -> int:
+    """Insert new rows and update changed ones (by primary key); return rows written.
+
+    Rows equal to what is stored are skipped by the ``WHERE ... IS DISTINCT FROM`` guard, so
+    re-ingesting a batch returns 0 and leaves the table untouched.
+    """
+    tbl = _table(table)
+    frame = validate(table, frame)
+    columns = _frame_columns(tbl, frame)
+    _duplicates(tbl, frame)
+    if frame.height == 0:
+        return 0
+    key = [c.name for c in tbl.primary_key.columns]
+    values = [c.name for c in columns if c.name not in key]
+    staging = sql.Identifier(f"_staging_{table}")
+    cols = sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
+    if values:
+        target = sql.SQL(", ").join(sql.SQL("{0}.{1}").format(sql.Identifier(table), sql.Identifier(v)) for v in values)
+        excluded = sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(sql.Identifier(v)) for v in values)
+        action = sql.SQL("DO UPDATE SET ({}) = ROW({}) WHERE ({}) IS DISTINCT FROM ({})").format(
+            sql.SQL(", ").join(sql.Identifier(v) for v in values), excluded, target, excluded
+        )
+    else:
+        action = sql.SQL("DO NOTHING")
+    raw = raw_psycopg(conn)
+    try:
+        with raw.transaction(), raw.cursor() as cur:
+            # A savepoint: a rejected batch rolls back to here, leaving the caller's transaction usable.
+            cur.execute(
+                sql.SQL("CREATE TEMP TABLE IF NOT EXISTS {} (LIKE {} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS").format(
+                    staging, sql.Identifier(table)
+                )
+            )
+            cur.execute(sql.SQL("TRUNCATE {}").format(staging))
+            _copy(cur, staging, columns, frame)
+            cur.execute(
+                sql.SQL("INSERT INTO {t} ({c}) SELECT {c} FROM {s} ON CONFLICT ({k}) {a}").format(
+                    t=sql.Identifier(table),
+                    c=cols,
+                    s=staging,
+                    k=sql.SQL(", ").join(sql.Identifier(k) for k in key),
+                    a=action,
+                )
+            )
+            return cur.rowcount
+    except _DB_ERRORS as exc:
+        raise _translate(table, exc) from None
+
+
+def replace_window(
+    conn: Connection,
+    table: str,
+    frame: pl.DataFrame,
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    scope: dict[str, Sequence] | None = None,
+) -> int:
+    """Replace every row with ``start <= time < end`` (within ``scope``) by ``frame``'s rows.
+
+    One transaction with the caller's other writes; bound parameters only. Rows of ``frame``
+    outside the window or the scope are refused: they would survive the next rewrite twice.
+    """
+    tbl = _table(table)
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("replace_window needs timezone-aware start and end")
+    if not start < end:
+        raise ValueError(f"empty window: start {start} is not before end {end}")
+    frame = validate(table, frame)
+    columns = _frame_columns(tbl, frame)
+    _duplicates(tbl, frame)
+    outside = frame.filter((pl.col("time") < start) | (pl.col("time") >= end))
+    for column, allowed in (scope or {}).items():
+        outside = pl.concat([outside, frame.filter(~pl.col(column).is_in(list(allowed)))])
+    if outside.height:
+        raise BatchRejected(
+            table,
+            f"row(s) outside the window [{start}, {end}) or scope {scope}",
+            outside.head(_MAX_REPORTED_ROWS).to_dicts(),
+        )
+    condition = (tbl.c.time >= start) & (tbl.c.time < end)
+    for column, allowed in (scope or {}).items():
+        condition &= tbl.c[column].in_(list(allowed))
+    raw = raw_psycopg(conn)
+    try:
+        with raw.transaction():
+            conn.execute(sa.delete(tbl).where(condition))
+            if frame.height:
+                with raw.cursor() as cur:
+                    _copy(cur, sql.Identifier(table), columns, frame)
+    except _DB_ERRORS as exc:
+        raise _translate(table, exc) from None
+    return frame.height
+
+
+def copy_frame(conn: Connection, table: str, frame: pl.DataFrame) -> int:
+    """Plain binary COPY of validated rows into ``table`` (appends; conflicts raise)."""
+    tbl = _table(table)
+    frame = validate(table, frame)
+    columns = _frame_columns(tbl, frame)
+    raw = raw_psycopg(conn)
+    try:
+        with raw.transaction(), raw.cursor() as cur:
+            _copy(cur, sql.Identifier(table), columns, frame)
+    except _DB_ERRORS as exc:
+        raise _translate(table, exc) from None
+    return frame.height

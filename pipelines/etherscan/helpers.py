@@ -47,7 +47,7 @@ def check_body(endpoint: Endpoint, data: Any) -> None:
     lowered = text.lower()
     if "rate limit" in lowered:
         # Per-second budget: a one-second pause restores it.
-        raise RateLimited(s.PROVIDER, endpoint.name, text, retry_after=1.0)
+        raise RateLimited(s.PROVIDER, endpoint.name, f"{message}: {text}", retry_after=1.0)
     raise ApiError(s.PROVIDER, endpoint.name, f"{message}: {text}")
 
 

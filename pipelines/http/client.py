@@ -197,7 +197,7 @@ class ProviderHttp:
 
     def _wait(self, state: tenacity.RetryCallState) -> float:
         backoff = tenacity.wait_exponential_jitter(
-            initial=self.policy.backoff_initial_s, max=self.policy.backoff_max_s, jitter=self.policy.backoff_initial_s
+            multiplier=self.policy.backoff_initial_s, max=self.policy.backoff_max_s, jitter=self.policy.backoff_initial_s
         )(state)
         exc = state.outcome.exception() if state.outcome else None
         retry_after = getattr(exc, "retry_after", None)

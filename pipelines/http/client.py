@@ -103,7 +103,8 @@ def decode_json(provider: str, endpoint: str, content: bytes, status_code: int |
         return json.loads(content)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         text = content.decode("utf-8", "replace").rstrip()
-        if isinstance(exc, json.JSONDecodeError) and text and exc.pos >= len(text) - 1 and text[0] in "[{":
+        cut = isinstance(exc, json.JSONDecodeError) and (exc.pos >= len(text) - 1 or exc.msg.startswith("Unterminated"))
+        if cut and text and text[0] in "[{":
             raise TruncatedResponse(provider, endpoint, f"JSON body ends early at byte {exc.pos}",
                                     status_code=status_code) from None
         raise MalformedResponse(provider, endpoint, f"body is not JSON ({exc})", status_code=status_code) from None

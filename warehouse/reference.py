@@ -8,6 +8,8 @@ CONFLICT with bound parameters is enough.
 
 from __future__ import annotations
 
+import json
+
 import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -59,6 +61,9 @@ def upsert_articles(conn: Connection, frame: pl.DataFrame) -> dict[str, int]:
     if frame.height == 0:
         return {}
     rows = frame.select([c for c in _ARTICLE_COLUMNS if c in frame.columns]).to_dicts()
+    for row in rows:
+        if isinstance(row.get("topics"), str):
+            row["topics"] = json.loads(row["topics"])  # JSON text in the frame, a document in jsonb
     stmt = insert(news_articles).values(rows)
     update = {c: stmt.excluded[c] for c in rows[0] if c != "url"}
     result = conn.execute(

@@ -11,9 +11,10 @@ PROVIDER = "alphavantage"
 BASE_URL = "https://www.alphavantage.co/query"
 DAILY_LIMIT = 25.0  # free tier: 25 requests per day
 
-NEWS_SENTIMENT = Endpoint("NEWS_SENTIMENT", "", ttl_s=30 * 60)
-DIGITAL_CURRENCY_DAILY = Endpoint("DIGITAL_CURRENCY_DAILY", "", ttl_s=60 * 60)
-CURRENCY_EXCHANGE_RATE = Endpoint("CURRENCY_EXCHANGE_RATE", "", ttl_s=5 * 60)
+NEWS_SENTIMENT = Endpoint("NEWS_SENTIMENT", "", ttl_s=30 * 60, shape="object", required=("feed",))
+DIGITAL_CURRENCY_DAILY = Endpoint("DIGITAL_CURRENCY_DAILY", "", ttl_s=60 * 60, shape="object", required=("Meta Data",))
+CURRENCY_EXCHANGE_RATE = Endpoint("CURRENCY_EXCHANGE_RATE", "", ttl_s=5 * 60, shape="object",
+                                  required=("Realtime Currency Exchange Rate",))
 CRYPTO_INTRADAY = Endpoint("CRYPTO_INTRADAY", "", ttl_s=5 * 60)
 
 

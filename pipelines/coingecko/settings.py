@@ -22,12 +22,14 @@ CALLS_PER_MINUTE = {"public": 10.0, "demo": 30.0, "pro": 500.0}
 MARKETS_PAGE_SIZE = 250  # the API's maximum per_page
 
 # TTLs follow how fast each answer changes (5-60 minutes).
-SIMPLE_PRICE = Endpoint("simple/price", "/simple/price", ttl_s=5 * 60)
-COINS_MARKETS = Endpoint("coins/markets", "/coins/markets", ttl_s=5 * 60)
-MARKET_CHART_RANGE = Endpoint("coins/market_chart/range", "/coins/{id}/market_chart/range", ttl_s=60 * 60)
-OHLC = Endpoint("coins/ohlc", "/coins/{id}/ohlc", ttl_s=30 * 60)
-TRENDING = Endpoint("search/trending", "/search/trending", ttl_s=15 * 60)
-GLOBAL = Endpoint("global", "/global", ttl_s=10 * 60)
+SIMPLE_PRICE = Endpoint("simple/price", "/simple/price", ttl_s=5 * 60, shape="object")
+COINS_MARKETS = Endpoint("coins/markets", "/coins/markets", ttl_s=5 * 60, shape="array",
+                         required=("id", "symbol", "name", "current_price", "last_updated"))
+MARKET_CHART_RANGE = Endpoint("coins/market_chart/range", "/coins/{id}/market_chart/range", ttl_s=60 * 60,
+                              shape="object", required=("prices", "market_caps", "total_volumes"))
+OHLC = Endpoint("coins/ohlc", "/coins/{id}/ohlc", ttl_s=30 * 60, shape="array")
+TRENDING = Endpoint("search/trending", "/search/trending", ttl_s=15 * 60, shape="object", required=("coins",))
+GLOBAL = Endpoint("global", "/global", ttl_s=10 * 60, shape="object", required=("data",))
 PING = Endpoint("ping", "/ping")
 
 

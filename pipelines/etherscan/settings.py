@@ -14,12 +14,12 @@ PAGE_SIZE = 1000
 # Etherscan serves at most page * offset <= 10,000 rows per query; past that we move startblock on.
 MAX_WINDOW_ROWS = 10_000
 
-BALANCE = Endpoint("account/balance", "", ttl_s=5 * 60)
-BALANCE_MULTI = Endpoint("account/balancemulti", "", ttl_s=5 * 60)
-TXLIST = Endpoint("account/txlist", "", ttl_s=5 * 60)
-TXLIST_INTERNAL = Endpoint("account/txlistinternal", "", ttl_s=5 * 60)
-TOKENTX = Endpoint("account/tokentx", "", ttl_s=5 * 60)
-ETHPRICE = Endpoint("stats/ethprice", "", ttl_s=5 * 60)
+BALANCE = Endpoint("account/balance", "", ttl_s=5 * 60, shape="object", required=("result",))
+BALANCE_MULTI = Endpoint("account/balancemulti", "", ttl_s=5 * 60, shape="object", required=("result",))
+TXLIST = Endpoint("account/txlist", "", ttl_s=5 * 60, shape="object", required=("result",))
+TXLIST_INTERNAL = Endpoint("account/txlistinternal", "", ttl_s=5 * 60, shape="object", required=("result",))
+TOKENTX = Endpoint("account/tokentx", "", ttl_s=5 * 60, shape="object", required=("result",))
+ETHPRICE = Endpoint("stats/ethprice", "", ttl_s=5 * 60, shape="object", required=("result",))
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,23 @@ class Endpoint:
     name: str
     path: str
     ttl_s: float = 0.0
+    # Fields a usable body must have (top-level keys of an object, or keys of every array element):
+    # checked before caching, so a body with a renamed field is refused and never cached.
+    required: tuple[str, ...] = ()
+    shape: str = "any"  # "object" | "array" | "any"
+
+    def check_shape(self, provider: str, data: Any) -> None:
+        if self.shape == "object" and not isinstance(data, dict):
+            raise MalformedResponse(provider, self.name, f"expected an object, got {type(data).__name__}", field="<body>")
+        if self.shape == "array" and not isinstance(data, list):
+            raise MalformedResponse(provider, self.name, f"expected an array, got {type(data).__name__}", field="<body>")
+        items = [(f"[{i}].", x) for i, x in enumerate(data)] if isinstance(data, list) else [("", data)]
+        for prefix, item in items:
+            if not isinstance(item, dict):
+                continue
+            for name in self.required:
+                if name not in item:
+                    raise MalformedResponse(provider, self.name, "missing", field=prefix + name)
 
 
 @dataclass(frozen=True)
@@ -237,6 +254,7 @@ class ProviderHttp:
             raise ApiError(self.provider, name, f"request refused: {_error_text(response)}", status_code=status)
         data = decode_json(self.provider, name, response.content, status)
         self.check_body(endpoint, data)
+        endpoint.check_shape(self.provider, data)
         return response.content, data
 
 

@@ -184,19 +184,8 @@ def parse_transactions(rows: Any, address: str, kind: str, *, chain_id: int = 1)
         p = f"result[{i}]"
         # txlistinternal by transaction hash omits "hash": the wallet query always has it.
         tx_hash = r.str_(row, "hash", f"{p}.hash")
-        if kind == "erc20":
-            decimals = r.int_(row, "tokenDecimal", f"{p}.tokenDecimal")
-            index_field = "logIndex"
-        else:
-            decimals = NATIVE_DECIMALS
-            index_field = "traceId" if kind == "internal" else None
-        if index_field and row.get(index_field) not in (None, ""):
-            log_index = r.int_(row, index_field, f"{p}.{index_field}")
-        elif kind == "normal":
-            log_index = -1
-        else:
-            log_index = ordinal[tx_hash]
-        ordinal[tx_hash] += 1
+        decimals = r.int_(row, "tokenDecimal", f"{p}.tokenDecimal") if kind == "erc20" else NATIVE_DECIMALS
+        log_index = _log_index(row, kind, ordinal, r, p)
         gas_used = row.get("gasUsed")
         out.append({
             "chain_id": chain_id,
@@ -219,6 +208,20 @@ def parse_transactions(rows: Any, address: str, kind: str, *, chain_id: int = 1)
     out = _drop_unrepresentable(out, endpoint)
     return validate(pl.DataFrame(out, schema=schema(WalletTransactionFrame)), WalletTransactionFrame,
                     provider=s.PROVIDER, endpoint=endpoint)
+
+
+def _log_index(row: dict, kind: str, ordinal: dict[str, int], r: Reader, path: str) -> int:
+    """``logIndex`` (token transfers) or ``traceId`` (internal calls) when sent, else the row's
+    position among the answer's rows of the same transaction; -1 for a normal transaction."""
+    field = {"erc20": "logIndex", "internal": "traceId"}.get(kind)
+    tx_hash = str(row.get("hash", ""))
+    position = ordinal[tx_hash]
+    ordinal[tx_hash] += 1
+    if field is None:
+        return -1
+    if row.get(field) not in (None, ""):
+        return int(r.int_(row, field, f"{path}.{field}"))
+    return position
 
 
 def _drop_unrepresentable(rows: list[dict], endpoint: str) -> list[dict]:

@@ -31,13 +31,18 @@ def correlation_matrix(returns: np.ndarray) -> np.ndarray:
     is undefined. Entries are clipped to [-1, 1] against rounding.
     """
     r = np.asarray(returns, dtype=np.float64)
-    n = r.shape[1]
-    cov = covariance_matrix(r)
-    sd = np.sqrt(np.diag(cov))
-    valid = np.isfinite(sd) & (np.max(r, axis=0) != np.min(r, axis=0)) if r.shape[0] else np.zeros(n, bool)
+    t, n = r.shape
+    if t < 2:
+        return np.full((n, n), np.nan)
+    dev = r - r.mean(axis=0)
+    # Scale each column to max |deviation| 1 first: tiny-variance columns would otherwise
+    # underflow in the products and break the unit diagonal.
+    scale = np.max(np.abs(dev), axis=0)
+    valid = np.isfinite(scale) & (scale > 0) & (np.max(r, axis=0) != np.min(r, axis=0))
     with np.errstate(divide="ignore", invalid="ignore"):
-        corr = cov / np.outer(sd, sd)
-    corr = np.clip(corr, -1.0, 1.0)
+        dev = dev / np.where(valid, scale, np.nan)
+        z = dev / np.sqrt(np.sum(dev * dev, axis=0))
+    corr = np.clip(z.T @ z, -1.0, 1.0)
     corr[np.diag_indices(n)] = 1.0
     corr[~valid, :] = np.nan
     corr[:, ~valid] = np.nan

@@ -29,10 +29,17 @@ from assets.metrics.contribution import component_var, volatility_contributions
 from assets.metrics.correlation import correlation_matrix, covariance_matrix
 from assets.metrics.drawdown import current_drawdown, max_drawdown, max_drawdown_duration
 from assets.metrics.prices import PriceMatrix
-from assets.metrics.ratios import sharpe_ratio, sortino_ratio
+from assets.metrics.ratios import sharpe_ratio
 from assets.metrics.returns import daily_risk_free, market_index_returns, portfolio_values, simple_returns
 from assets.metrics.score import RiskScore, risk_score
-from assets.metrics.stress import Scenario, apply_scenario, beta_shock, historical_replays, stablecoin_depeg, worst_windows
+from assets.metrics.stress import (
+    Scenario,
+    apply_scenario,
+    beta_shock,
+    historical_replays,
+    stablecoin_depeg,
+    worst_windows,
+)
 from assets.metrics.table import MetricTable, TableBuilder
 from assets.metrics.var import (
     conditional_value_at_risk,
@@ -118,7 +125,8 @@ def series_metrics(
     if late_notes is None:
         late_notes = [
             f"started trading on {_day(return_dates, f - 1) if f > 0 else _day(return_dates, 0)}"
-            if f < n else "has no returns"
+            if f < n
+            else "has no returns"
             for f in first
         ]
     late_notes = np.asarray(late_notes, dtype=object)
@@ -136,7 +144,8 @@ def series_metrics(
     if window < MIN_WINDOW or n < window:
         reason = (
             f"window of {window} returns is below the minimum of {MIN_WINDOW}"
-            if window < MIN_WINDOW else f"needs {window} daily returns for the window, {n} available"
+            if window < MIN_WINDOW
+            else f"needs {window} daily returns for the window, {n} available"
         )
         for key in window_keys:
             tb.add(key, np.nan, (True, reason))
@@ -249,7 +258,9 @@ class RiskAnalysis:
     history: dict[int, np.ndarray] | None
 
 
-def benchmarks(prices: PriceMatrix, asset_returns: np.ndarray, benchmark: str, caps=None) -> tuple[Benchmark, Benchmark]:
+def benchmarks(
+    prices: PriceMatrix, asset_returns: np.ndarray, benchmark: str, caps=None
+) -> tuple[Benchmark, Benchmark]:
     """The BTC-style benchmark column and the market index (cap-weighted with ``caps``, else equal)."""
     if benchmark in prices.symbols:
         btc = Benchmark(benchmark, asset_returns[:, prices.column(benchmark)])
@@ -325,9 +336,7 @@ def analyze(
     extra.add("hhi", hhi, (empty, "the portfolio holds nothing"))
     extra.add("effective_n", effective_number(weights), (empty, "the portfolio holds nothing"))
     score = risk_score(ptable.values["volatility"], ptable.values["max_drawdown"], ptable.values["es_99"], hhi)
-    reasons_score = np.array(
-        [_score_reason(ptable, i) for i in range(len(names))], dtype=object
-    )
+    reasons_score = np.array([_score_reason(ptable, i) for i in range(len(names))], dtype=object)
     extra.add("risk_score", score.score, (True, reasons_score))
     extra_table = extra.build()
     portfolios = MetricTable(
@@ -352,7 +361,7 @@ def analyze(
             if empty[i]:
                 contribution_reasons.append("the portfolio holds nothing")
             elif bad_assets[i].any():
-                syms = ", ".join(s for s, b in zip(prices.symbols, bad_assets[i]) if b)
+                syms = ", ".join(s for s, b in zip(prices.symbols, bad_assets[i], strict=True) if b)
                 contribution_reasons.append(f"holding(s) {syms} started trading inside the {window}-day window")
             elif not np.isfinite(vol_c[i]).all():
                 contribution_reasons.append("zero portfolio variance over the window: nothing to attribute")
@@ -373,7 +382,9 @@ def analyze(
     beta_btc_assets = assets.values["beta_btc"]
     scenarios = [beta_shock(prices.symbols, beta_btc_assets, benchmark), stablecoin_depeg(prices.symbols)]
     scenarios += historical_replays(prices)
-    scenario_returns = np.stack([apply_scenario(s, weights) for s in scenarios]) if scenarios else np.empty((0, len(names)))
+    scenario_returns = (
+        np.stack([apply_scenario(s, weights) for s in scenarios]) if scenarios else np.empty((0, len(names)))
+    )
     worst = {d: worst_windows(values, d) for d in WORST_WINDOW_DAYS}
 
     hist = None

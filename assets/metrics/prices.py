@@ -59,8 +59,7 @@ class PriceMatrix:
         values = np.array(values, dtype=np.float64, copy=True)
         if values.ndim != 2 or values.shape != (len(dates), len(symbols)):
             raise PriceDataError(
-                f"prices must be a (dates x symbols) matrix of shape ({len(dates)}, {len(symbols)}), "
-                f"got {values.shape}"
+                f"prices must be a (dates x symbols) matrix of shape ({len(dates)}, {len(symbols)}), got {values.shape}"
             )
         if len(set(symbols)) != len(symbols):
             dup = next(s for s in symbols if symbols.count(s) > 1)
@@ -123,8 +122,10 @@ def _check_values(values: np.ndarray, symbols: tuple[str, ...], dates: np.ndarra
     if bad.any():
         t, j = (int(i) for i in np.argwhere(bad)[np.argmin(np.argwhere(bad)[:, 0])])
         v = values[t, j]
-        what = "a missing (NaN) price after it started trading" if np.isnan(v) else (
-            f"an infinite price ({v})" if np.isinf(v) else f"a non-positive price ({v:g})"
+        what = (
+            "a missing (NaN) price after it started trading"
+            if np.isnan(v)
+            else (f"an infinite price ({v})" if np.isinf(v) else f"a non-positive price ({v:g})")
         )
         raise PriceDataError(
             f"column {symbols[j]!r} has {what} on {_iso(dates[t])}", column=symbols[j], date=_as_date(dates[t])

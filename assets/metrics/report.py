@@ -67,13 +67,21 @@ def risk_report(
         {"symbols", "matrix"}}``; every null metric has its reason under ``null_reasons``.
     """
     q = holdings_vector(prices, holdings)
-    analysis = analyze(prices, q, portfolio_names=("portfolio",), window=window,
-                       risk_free_annual=risk_free_annual, benchmark=benchmark, caps=caps)
+    analysis = analyze(
+        prices,
+        q,
+        portfolio_names=("portfolio",),
+        window=window,
+        risk_free_annual=risk_free_annual,
+        benchmark=benchmark,
+        caps=caps,
+    )
     return report_from_analysis(analysis, risk_free_annual=risk_free_annual, benchmark=benchmark)
 
 
-def report_from_analysis(analysis: RiskAnalysis, i: int = 0, *, risk_free_annual: float = 0.0,
-                         benchmark: str = DEFAULT_BENCHMARK) -> dict:
+def report_from_analysis(
+    analysis: RiskAnalysis, i: int = 0, *, risk_free_annual: float = 0.0, benchmark: str = DEFAULT_BENCHMARK
+) -> dict:
     """The document for portfolio ``i`` of an :class:`~assets.metrics.engine.RiskAnalysis`."""
     prices = analysis.prices
     symbols = prices.symbols
@@ -96,7 +104,9 @@ def report_from_analysis(analysis: RiskAnalysis, i: int = 0, *, risk_free_annual
             for j in held
         },
     }
-    portfolio["var_backtest"] = {f"var_{round(lvl * 100)}": backtest_record(bt, i) for lvl, bt in analysis.backtests.items()}
+    portfolio["var_backtest"] = {
+        f"var_{round(lvl * 100)}": backtest_record(bt, i) for lvl, bt in analysis.backtests.items()
+    }
     portfolio["stress"] = _stress(analysis, i, held)
     corr = analysis.correlation
     return {
@@ -120,8 +130,11 @@ def _stress(analysis: RiskAnalysis, i: int, held: list[int]) -> dict:
     out: dict = {}
     for s, scenario in enumerate(analysis.scenarios):
         ret = _num(analysis.scenario_returns[s, i])
-        unknown = [scenario.null_reasons[analysis.prices.symbols[j]] for j in held
-                   if analysis.prices.symbols[j] in scenario.null_reasons]
+        unknown = [
+            scenario.null_reasons[analysis.prices.symbols[j]]
+            for j in held
+            if analysis.prices.symbols[j] in scenario.null_reasons
+        ]
         out[scenario.name] = {
             "description": scenario.description,
             "portfolio_return": ret,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-
 # Neutral element of each reduction, written into the rows that complete the last block.
 _PAD = {np.add: 0.0, np.maximum: -np.inf, np.minimum: np.inf}
 
@@ -41,14 +40,13 @@ def rolling_reduce(x: np.ndarray, window: int, ufunc: np.ufunc = np.add) -> np.n
     padded[:t_len] = x
     padded[t_len:] = _PAD[ufunc]
     shaped = padded.reshape((blocks, n) + x.shape[1:])
-    prefix = ufunc.accumulate(shaped, axis=1).reshape(padded.shape)
     suffix = ufunc.accumulate(shaped[:, ::-1], axis=1)[:, ::-1].reshape(padded.shape)
-    ends = np.arange(n - 1, t_len)
-    starts = ends - n + 1
-    out = suffix[starts]
-    straddle = starts % n != 0
-    out[straddle] = ufunc(out[straddle], prefix[ends[straddle]])
-    return out
+    prefix = ufunc.accumulate(shaped, axis=1)
+    # A window starting on a block boundary is that whole block (its suffix alone): blank the
+    # block-end prefixes it would otherwise add.
+    prefix[:, -1] = _PAD[ufunc]
+    prefix = prefix.reshape(padded.shape)
+    return ufunc(suffix[: t_len - n + 1], prefix[n - 1 : t_len])
 
 
 def rolling_mean_var(x: np.ndarray, window: int, ddof: int = 1) -> tuple[np.ndarray, np.ndarray]:

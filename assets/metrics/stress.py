@@ -138,4 +138,3 @@ def worst_windows(values: np.ndarray, days: int) -> tuple[np.ndarray, np.ndarray
     worst = filled[idx, np.arange(v2.shape[1])]
     ok = valid.any(axis=0)
     return np.where(ok, worst, np.nan), np.where(ok, idx, -1)
-

@@ -73,11 +73,23 @@ def read_holdings(path: Path) -> dict[str, float]:
 
 @click.command()
 @click.argument("prices_csv", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--holdings", "holdings_json", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help='JSON object of quantities held, e.g. {"BTC": 0.5, "ETH": 10} (default: equal value in every asset).')
-@click.option("--benchmark", default=DEFAULT_BENCHMARK, show_default=True, help="Symbol of beta_btc and the shock scenario.")
-@click.option("--window", default=DEFAULT_WINDOW, show_default=True, type=click.IntRange(min=MIN_WINDOW),
-              help="Trailing daily returns for Sharpe, Sortino, drawdown, VaR, ES, betas and correlation.")
+@click.option(
+    "--holdings",
+    "holdings_json",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help='JSON object of quantities held, e.g. {"BTC": 0.5, "ETH": 10} (default: equal value in every asset).',
+)
+@click.option(
+    "--benchmark", default=DEFAULT_BENCHMARK, show_default=True, help="Symbol of beta_btc and the shock scenario."
+)
+@click.option(
+    "--window",
+    default=DEFAULT_WINDOW,
+    show_default=True,
+    type=click.IntRange(min=MIN_WINDOW),
+    help="Trailing daily returns for Sharpe, Sortino, drawdown, VaR, ES, betas and correlation.",
+)
 @click.option("--rf", default=0.0, show_default=True, type=float, help="Annual risk-free rate, decimal.")
 @click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="json", show_default=True)
 def risk(prices_csv: Path, holdings_json: Path | None, benchmark: str, window: int, rf: float, fmt: str) -> None:
@@ -133,10 +145,15 @@ def render_table(report: dict) -> str:
         rows.append((name, *(_fmt(m.get(key), kind) for _, key, kind in _ASSET_COLUMNS)))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
-        lines.append("  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(r, widths))))
+        lines.append(
+            "  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(r, widths, strict=True)))
+        )
     p = report["portfolio"]
-    lines += ["", f"Portfolio value {p['value']:,.2f}  HHI {_fmt(p['hhi'], 'num')}  effective holdings "
-              f"{_fmt(p['effective_n'], 'num')}  risk score {_fmt(p['risk_score'], 'num')} / 10"]
+    lines += [
+        "",
+        f"Portfolio value {p['value']:,.2f}  HHI {_fmt(p['hhi'], 'num')}  effective holdings "
+        f"{_fmt(p['effective_n'], 'num')}  risk score {_fmt(p['risk_score'], 'num')} / 10",
+    ]
     if p["risk_score_components"]:
         parts = ", ".join(f"{k} +{v['points']:.2f}" for k, v in p["risk_score_components"].items())
         lines.append(f"  score = 1 + {parts}")
@@ -146,8 +163,10 @@ def render_table(report: dict) -> str:
     if contrib["null_reason"]:
         lines.append(f"  n/a: {contrib['null_reason']}")
     for sym, c in contrib["holdings"].items():
-        lines.append(f"  {sym:<8} weight {_fmt(c['weight'], 'pct'):>7}  vol {_fmt(c['volatility'], 'pct'):>7}  "
-                     f"VaR95 {_fmt(c['component_var_95'], 'pct'):>7}")
+        lines.append(
+            f"  {sym:<8} weight {_fmt(c['weight'], 'pct'):>7}  vol {_fmt(c['volatility'], 'pct'):>7}  "
+            f"VaR95 {_fmt(c['component_var_95'], 'pct'):>7}"
+        )
     lines.append("")
     lines.append("VaR backtest (historical VaR, Kupiec test):")
     for name, bt in p["var_backtest"].items():
@@ -155,12 +174,16 @@ def render_table(report: dict) -> str:
             lines.append(f"  {name}: n/a: {bt['null_reason']}")
         else:
             verdict = "REJECTED" if bt["model_rejected"] else "holds"
-            lines.append(f"  {name}: {bt['breaches']} breaches in {bt['days']} days (expected "
-                         f"{bt['expected_breaches']:.1f}), p = {bt['p_value']:.3f}: model {verdict}")
+            lines.append(
+                f"  {name}: {bt['breaches']} breaches in {bt['days']} days (expected "
+                f"{bt['expected_breaches']:.1f}), p = {bt['p_value']:.3f}: model {verdict}"
+            )
     lines.append("")
     lines.append("Stress scenarios:")
     for name, s in p["stress"].items():
-        result = _fmt(s["portfolio_return"], "pct") if s["portfolio_return"] is not None else f"n/a ({s['null_reason']})"
+        result = (
+            _fmt(s["portfolio_return"], "pct") if s["portfolio_return"] is not None else f"n/a ({s['null_reason']})"
+        )
         lines.append(f"  {name:<24} {result:>8}   {s['description']}")
     nulls = [(n, k, r) for n, m in entries for k, r in m["null_reasons"].items()]
     if nulls:

@@ -14,8 +14,20 @@ from serving.cli.risk import risk
 from tests.metrics.series import close_prices
 
 METRIC_KEYS = {
-    "volatility_30d", "volatility_90d", "volatility_365d", "sharpe", "sortino", "max_drawdown", "var_95",
-    "var_99", "es_95", "es_99", "var_95_parametric", "var_95_cornish_fisher", "beta_btc", "beta_market",
+    "volatility_30d",
+    "volatility_90d",
+    "volatility_365d",
+    "sharpe",
+    "sortino",
+    "max_drawdown",
+    "var_95",
+    "var_99",
+    "es_95",
+    "es_99",
+    "var_95_parametric",
+    "var_95_cornish_fisher",
+    "beta_btc",
+    "beta_market",
 }
 
 
@@ -79,7 +91,11 @@ def test_nulls_carry_reasons_in_json(tmp_path):
         ("day,BTC\n2021-01-01,1\n", None, "no 'date' column"),
         ("date,BTC\n2021-01-01,1\n2021-01-02,abc\n", None, "column 'BTC' has an unparsable number 'abc' on 2021-01-02"),
         ("date,BTC\n2021-01-01,1\n2021-01-02,-5\n", None, "column 'BTC' has a non-positive price (-5) on 2021-01-02"),
-        ("date,BTC\n2021-01-01,1\n2021-01-02,\n2021-01-03,2\n", None, "missing (NaN) price after it started trading on 2021-01-02"),
+        (
+            "date,BTC\n2021-01-01,1\n2021-01-02,\n2021-01-03,2\n",
+            None,
+            "missing (NaN) price after it started trading on 2021-01-02",
+        ),
         ("date,BTC\n2021-01-01,1\n2021-01-02,inf\n", None, "infinite price"),
         ("date,BTC\nyesterday,1\n", None, "not an ISO date"),
         ("date,BTC\n2021-01-01,1\n2021-01-02,2\n", {"DOGE": 1}, "unknown symbol 'DOGE'"),

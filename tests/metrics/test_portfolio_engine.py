@@ -121,13 +121,17 @@ def test_stress_scenarios(real):
 
 
 def test_stablecoin_depeg_on_a_stablecoin():
-    pm = PriceMatrix.build(np.arange(400) + np.datetime64("2021-01-01"), ["BTC", "USDC"],
-                           np.column_stack([np.linspace(30000, 40000, 400), np.ones(400)]))
+    pm = PriceMatrix.build(
+        np.arange(400) + np.datetime64("2021-01-01"),
+        ["BTC", "USDC"],
+        np.column_stack([np.linspace(30000, 40000, 400), np.ones(400)]),
+    )
     s = m.stablecoin_depeg(pm.symbols)
     assert m.apply_scenario(s, np.array([0.25, 0.75])) == pytest.approx(0.75 * -0.12)
 
 
 # --- risk score -------------------------------------------------------------------------------
+
 
 def _kaggle(shared_data, name: str, symbol: str) -> PriceMatrix:
     df = pl.read_csv(shared_data / "prices" / "kaggle_coinmarketcap_2021" / f"coin_{name}.csv")

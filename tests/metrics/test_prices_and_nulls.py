@@ -19,7 +19,12 @@ def walk(n: int, k: int, seed: int = 1, vol: float = 0.03) -> np.ndarray:
 
 @pytest.mark.parametrize(
     ("value", "row", "words"),
-    [(np.nan, 5, "missing (NaN) price"), (np.inf, 7, "infinite price"), (0.0, 3, "non-positive"), (-2.0, 9, "non-positive")],
+    [
+        (np.nan, 5, "missing (NaN) price"),
+        (np.inf, 7, "infinite price"),
+        (0.0, 3, "non-positive"),
+        (-2.0, 9, "non-positive"),
+    ],
 )
 def test_bad_price_names_column_and_date(value, row, words):
     p = walk(20, 3)
@@ -64,7 +69,10 @@ def test_too_few_observations_give_reasons():
     report = risk_report(pm, {"BTC": 1.0}, window=365)
     btc = report["assets"]["BTC"]
     assert btc["volatility_30d"] is not None
-    assert btc["volatility_90d"] is None and btc["null_reasons"]["volatility_90d"] == "needs 90 daily returns, 59 available"
+    assert (
+        btc["volatility_90d"] is None
+        and btc["null_reasons"]["volatility_90d"] == "needs 90 daily returns, 59 available"
+    )
     assert btc["sharpe"] is None and "needs 365 daily returns" in btc["null_reasons"]["sharpe"]
     assert report["portfolio"]["var_backtest"]["var_95"]["breaches"] is None
 

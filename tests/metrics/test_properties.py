@@ -78,8 +78,15 @@ def test_correlation_is_a_correlation_matrix(r):
 @given(returns_matrix, st.floats(0.0, 0.1))
 def test_inputs_are_not_mutated(r, rf):
     before = r.copy()
-    for f in (m.annual_volatility, m.max_drawdown, m.value_at_risk, m.conditional_value_at_risk,
-              m.cornish_fisher_value_at_risk, m.correlation_matrix, m.drawdown_series):
+    for f in (
+        m.annual_volatility,
+        m.max_drawdown,
+        m.value_at_risk,
+        m.conditional_value_at_risk,
+        m.cornish_fisher_value_at_risk,
+        m.correlation_matrix,
+        m.drawdown_series,
+    ):
         f(r)
     m.sharpe_ratio(r, rf)
     m.sortino_ratio(r, rf)

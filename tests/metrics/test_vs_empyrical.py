@@ -53,11 +53,18 @@ def test_rolling_metrics_equal_empyrical(name, window):
     cols = columns(name)
     stack = lambda f: np.column_stack([f(c) for c in cols])  # noqa: E731
     close(m.roll_annual_volatility(r, window), stack(lambda c: ep.roll_annual_volatility(c, window, annualization=A)))
-    close(m.roll_sharpe_ratio(r, window, RF), stack(lambda c: ep.roll_sharpe_ratio(c, window, risk_free=RF, annualization=A)))
-    close(m.roll_sortino_ratio(r, window, RF),
-          stack(lambda c: ep.roll_sortino_ratio(c, window, required_return=RF, annualization=A)))
-    close(m.roll_downside_risk(r, window, RF),
-          stack(lambda c: ep.stats.roll_downside_risk(c, window, required_return=RF, annualization=A)))
+    close(
+        m.roll_sharpe_ratio(r, window, RF),
+        stack(lambda c: ep.roll_sharpe_ratio(c, window, risk_free=RF, annualization=A)),
+    )
+    close(
+        m.roll_sortino_ratio(r, window, RF),
+        stack(lambda c: ep.roll_sortino_ratio(c, window, required_return=RF, annualization=A)),
+    )
+    close(
+        m.roll_downside_risk(r, window, RF),
+        stack(lambda c: ep.stats.roll_downside_risk(c, window, required_return=RF, annualization=A)),
+    )
     close(m.roll_max_drawdown(r, window), stack(lambda c: ep.roll_max_drawdown(c, window)))
     close(m.roll_beta(r, cols[0], window), stack(lambda c: ep.roll_beta(c, cols[0], window)))
 
@@ -110,5 +117,7 @@ def test_real_prices_rolling_history(shared_data):
     r = ep.simple_returns(prices)
     for window in (30, 90, 365):
         ours = m.roll_annual_volatility(r, window)
-        ref = np.column_stack([ep.roll_annual_volatility(r[:, j], window, annualization=A) for j in range(len(symbols))])
+        ref = np.column_stack(
+            [ep.roll_annual_volatility(r[:, j], window, annualization=A) for j in range(len(symbols))]
+        )
         close(ours, ref)

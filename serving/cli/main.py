@@ -9,6 +9,7 @@ import click
 from serving.cli.bench import bench
 from serving.cli.db import db
 from serving.cli.export import export
+from serving.cli.risk import risk
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -23,3 +24,4 @@ def cli(verbose: bool) -> None:
 cli.add_command(db)
 cli.add_command(bench)
 cli.add_command(export)
+cli.add_command(risk)

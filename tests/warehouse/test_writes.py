@@ -200,3 +200,24 @@ def test_replace_window_failure_keeps_previous_rows(db_url):
             end=EPOCH + dt.timedelta(days=3),
         )
     assert _count(db_url) == 3
+
+
+def test_priced_asset_cannot_be_deleted_but_unpriced_can(db_url):
+    btc, eth = _ids(db_url, "BTC", "ETH")
+    with transaction(db_url) as conn:
+        upsert_frame(conn, "price_history", price_frame([btc], days=2))
+    with pytest.raises(sa.exc.IntegrityError, match="still has price history"), transaction(db_url) as conn:
+        conn.execute(sa.text("DELETE FROM crypto_assets WHERE id = :id"), {"id": btc})
+    with transaction(db_url) as conn:
+        conn.execute(sa.text("DELETE FROM crypto_assets WHERE id = :id"), {"id": eth})
+    assert _count(db_url) == 2
+
+
+def test_batch_locks_its_assets_against_concurrent_delete(db_url):
+    (btc,) = _ids(db_url, "BTC")
+    with transaction(db_url) as writer:
+        upsert_frame(writer, "price_history", price_frame([btc], days=2))
+        with get_engine(db_url).connect() as other:
+            other.execute(sa.text("SET lock_timeout = '200ms'"))
+            with pytest.raises(sa.exc.OperationalError, match="lock timeout"):
+                other.execute(sa.text("DELETE FROM crypto_assets WHERE id = :id"), {"id": btc})

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from warehouse.models import PRICE_HISTORY_RESTRICT_FUNCTION, PRICE_HISTORY_RESTRICT_TRIGGER
+
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -288,12 +290,6 @@ def upgrade() -> None:
             "market_cap IS NULL OR market_cap >= 0", name=op.f("ck_price_history_market_cap_non_negative")
         ),
         sa.CheckConstraint("volume_24h IS NULL OR volume_24h >= 0", name=op.f("ck_price_history_volume_non_negative")),
-        sa.ForeignKeyConstraint(
-            ["asset_id"],
-            ["crypto_assets.id"],
-            name=op.f("fk_price_history_asset_id_crypto_assets"),
-            ondelete="RESTRICT",
-        ),
         sa.PrimaryKeyConstraint("asset_id", "time", name=op.f("pk_price_history")),
     )
     op.create_index("ix_price_history_time", "price_history", ["time"], unique=False)
@@ -577,7 +573,12 @@ def upgrade() -> None:
         sa.Column("beta_market", sa.Float(precision=53), nullable=True),
         sa.Column("hhi", sa.Float(precision=53), nullable=True),
         sa.Column("effective_holdings", sa.Float(precision=53), nullable=True),
-        sa.Column("risk_score", sa.SmallInteger(), nullable=True),
+        sa.Column(
+            "risk_score",
+            sa.Float(precision=53),
+            nullable=True,
+            comment="1 (lowest risk) .. 10, two decimals; components in score_components",
+        ),
         sa.Column(
             "score_components",
             postgresql.JSONB(astext_type=sa.Text()),
@@ -702,12 +703,18 @@ def upgrade() -> None:
         unique=False,
     )
 
+    # price_history.asset_id -> crypto_assets.id, RESTRICT, without a per-row FK trigger (see
+    # warehouse.models.PRICE_HISTORY_REFERENCE): writers check each batch once; deletes check here.
+    op.execute(PRICE_HISTORY_RESTRICT_FUNCTION)
+    op.execute(PRICE_HISTORY_RESTRICT_TRIGGER)
     # Cache and rate-limit state are disposable: skip the WAL.
     op.execute("ALTER TABLE response_cache SET UNLOGGED")
     op.execute("ALTER TABLE rate_limit_buckets SET UNLOGGED")
 
 
 def downgrade() -> None:
+    op.execute("DROP TRIGGER IF EXISTS crypto_assets_restrict_price_history ON crypto_assets")
+    op.execute("DROP FUNCTION IF EXISTS crypto_assets_restrict_price_history()")
     op.drop_index("ix_alerts_user_triggered", table_name="alerts")
     op.drop_table("alerts")
     op.drop_index("ix_wallets_chain_id_address", table_name="wallets")

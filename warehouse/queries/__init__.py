@@ -1,0 +1,1 @@
+"""Read queries over the warehouse, one module per subject. Bound parameters only."""

@@ -56,7 +56,7 @@ def _history(client: EtherscanClient, address: str, kind: str) -> DltResource:
             for i, row in enumerate(page):
                 out.append({**row, "blockNumber": int(row["blockNumber"]), "tracked_address": address,
                             "chain_id": client.settings.chain_id, "kind": kind,
-                            "log_index": helpers._log_index(row, kind, ordinal, r, f"result[{i}]")})
+                            "log_index": helpers.log_index(row, kind, ordinal, r, f"result[{i}]")})
             yield out
 
     return dlt.resource(rows, name=f"{_KINDS[kind]}_{address[:12]}", table_name=TRANSACTIONS_TABLE,

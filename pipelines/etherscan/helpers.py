@@ -185,14 +185,14 @@ def parse_transactions(rows: Any, address: str, kind: str, *, chain_id: int = 1)
         # txlistinternal by transaction hash omits "hash": the wallet query always has it.
         tx_hash = r.str_(row, "hash", f"{p}.hash")
         decimals = r.int_(row, "tokenDecimal", f"{p}.tokenDecimal") if kind == "erc20" else NATIVE_DECIMALS
-        log_index = _log_index(row, kind, ordinal, r, p)
+        index = log_index(row, kind, ordinal, r, p)
         gas_used = row.get("gasUsed")
         out.append({
             "chain_id": chain_id,
             "address": address,
             "tx_hash": tx_hash,
             "kind": kind,
-            "log_index": log_index,
+            "log_index": index,
             "block_number": r.int_(row, "blockNumber", f"{p}.blockNumber"),
             "time": r.epoch(r.get(row, "timeStamp", f"{p}.timeStamp"), f"{p}.timeStamp"),
             "from_address": r.str_(row, "from", f"{p}.from").lower(),
@@ -210,7 +210,7 @@ def parse_transactions(rows: Any, address: str, kind: str, *, chain_id: int = 1)
                     provider=s.PROVIDER, endpoint=endpoint)
 
 
-def _log_index(row: dict, kind: str, ordinal: dict[str, int], r: Reader, path: str) -> int:
+def log_index(row: dict, kind: str, ordinal: dict[str, int], r: Reader, path: str) -> int:
     """``logIndex`` (token transfers) or ``traceId`` (internal calls) when sent, else the row's
     position among the answer's rows of the same transaction; -1 for a normal transaction."""
     field = {"erc20": "logIndex", "internal": "traceId"}.get(kind)

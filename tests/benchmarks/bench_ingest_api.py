@@ -51,7 +51,7 @@ def main(argv: list[str]) -> dict:
     try:
         migrate.upgrade(db)
         with ProviderServer(SHARED_DATA) as server:
-            chart = server._load("coingecko/market_chart_bitcoin_usd_30d_hourly_2021-05-15.json")
+            chart = server.load("coingecko/market_chart_bitcoin_usd_30d_hourly_2021-05-15.json")
             server.charts = {cid: chart for cid in coins}
             client = cg.CoinGeckoClient(
                 CoinGeckoSettings(api_key="", plan="public", base_url=server.coingecko_url),

@@ -103,20 +103,25 @@ class EtherscanClient:
                page_size: int, **extra: Any) -> Iterator[list[dict]]:
         """Pages in ascending block order from ``start_block`` until a short page.
 
-        Past the 10,000-row window the query restarts at the last block seen; rows of that block
-        are fetched again and dropped by the caller's key (hash, kind, index).
+        Past the 10,000-row window the query restarts at the last block seen; the rows of that
+        block already yielded come first again (same order) and are skipped.
         """
         r = Reader(s.PROVIDER, endpoint.name)
-        page, block = 1, start_block
+        page, block, skip = 1, start_block, 0
         while True:
             rows = r.arr(self._call(endpoint, "account", action, address=address.lower(), startblock=block,
                                     endblock=99_999_999, page=page, offset=page_size, sort="asc", **extra),
                          "result")
-            yield rows
+            yield rows[skip:] if page == 1 else rows
             if len(rows) < page_size:
                 return
             if (page + 1) * page_size > s.MAX_WINDOW_ROWS:
-                block, page = int(r.num(rows[-1], "blockNumber", "result[-1].blockNumber")), 1
+                block = int(r.num(rows[-1], "blockNumber", "result[-1].blockNumber"))
+                skip = sum(1 for row in rows if int(row["blockNumber"]) == block)
+                page = 1
+                if skip == len(rows):
+                    raise ApiError(s.PROVIDER, endpoint.name,
+                                   f"block {block} alone holds more than {page_size} rows; use a larger page size")
             else:
                 page += 1
 

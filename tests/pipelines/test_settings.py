@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from pipelines.coingecko import helpers as cg
@@ -53,3 +55,41 @@ def test_etherscan_sends_chainid_and_key(etherscan, server):
     etherscan.balance("0xddbd2b932c763ba5b1b7ae3b362eac3e8d40121a")
     params = server.requests[-1][2]
     assert (params["chainid"], params["apikey"], params["module"], params["action"]) == ("1", "test-es-key", "account", "balance")
+
+
+def test_keys_never_reach_the_logs(etherscan, alphavantage, caplog):
+    import logging
+
+    with caplog.at_level(logging.DEBUG):
+        etherscan.ethprice(use_cache=False)
+        alphavantage.exchange_rate("BTC", "CNY", use_cache=False)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "apikey=***" in logged
+    assert "test-es-key" not in logged and "test-av-key" not in logged
+
+
+def test_state_store_follows_the_environment(monkeypatch, db_url):
+    from pipelines.http import PostgresStore, RedisStore, store_from_env
+
+    monkeypatch.delenv("CRYPTO_RISK_REDIS_URL", raising=False)
+    assert isinstance(store_from_env(), MemoryStore)
+    assert isinstance(store_from_env(db_url), PostgresStore)
+    monkeypatch.setenv("CRYPTO_RISK_REDIS_URL", "redis://127.0.0.1:6379/15")
+    assert isinstance(store_from_env(db_url), RedisStore)
+
+
+def test_simulated_and_real_frames_have_the_same_shapes(shared_data):
+    import json
+
+    from pipelines import simulated
+
+    load = lambda n: json.loads((shared_data / "api/coingecko" / n).read_text())  # noqa: E731
+    pairs = [
+        (simulated.markets(), cg.parse_markets(load("coins_markets_bitcoin_usd_2021-05-15.json"))),
+        (simulated.trending(), cg.parse_trending(load("search_trending_2021-05-18.json"))),
+        (simulated.global_market(), cg.parse_global(load("global_2021-05-18.json"))),
+        (simulated.prices(["BTC"], dt.date(2021, 1, 1), dt.date(2021, 1, 5)),
+         cg.parse_market_chart(load("market_chart_bitcoin_usd_90d_daily_2021-05-15.json"), "BTC")),
+    ]
+    for sim, real in pairs:
+        assert sim.schema == real.schema

@@ -67,7 +67,7 @@ class RiskMetricsFrame(_TimeSeries):
 class PortfolioRiskMetricsFrame(_TimeSeries):
     portfolio_id: pl.Int64 = pa.Field(gt=0)
     window_days: pl.Int32 = pa.Field(gt=1)
-    risk_score: pl.Int16 = pa.Field(ge=1, le=10, nullable=True)
+    risk_score: pl.Float64 = pa.Field(ge=1, le=10, nullable=True)
 
     class Config:
         unique = ["portfolio_id", "time"]

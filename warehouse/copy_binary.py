@@ -109,3 +109,37 @@ def iter_copy_data(frame: pl.DataFrame, pg_types: list[str], chunk_rows: int = 2
     for start in range(0, frame.height, chunk_rows):
         yield encode_chunk(frame.slice(start, chunk_rows), pg_types)
     yield TRAILER
+
+
+def decode_fixed(data: bytes, pg_types: list[str]) -> dict[str, np.ndarray]:
+    """Decode a binary ``COPY ... TO STDOUT`` of NOT NULL fixed-width columns into numpy arrays
+    (keys ``c0``, ``c1``, ...): timestamps as UTC ``datetime64[us]``, dates as ``datetime64[D]``.
+
+    Every row of such a result has the same layout, so one structured view replaces a Python
+    object per value; a NULL or a variable-width value would break the layout and is refused.
+    """
+    if not data.startswith(HEADER[:11]):
+        raise ValueError("not a binary COPY stream")
+    ext = struct.unpack("!i", data[15:19])[0]
+    body = data[19 + ext :]
+    if body.endswith(TRAILER):
+        body = body[: -len(TRAILER)]
+    fields: list[tuple[str, str]] = [("count", ">i2")]
+    for i, pg_type in enumerate(pg_types):
+        fields += [(f"l{i}", ">i4"), (f"c{i}", FIXED[pg_type])]
+    dtype = np.dtype(fields)
+    if len(body) % dtype.itemsize:
+        raise ValueError("rows are not of one fixed layout (a NULL or variable-width column?)")
+    rows = np.frombuffer(body, dtype=dtype)
+    for i, pg_type in enumerate(pg_types):
+        if rows.size and not (rows[f"l{i}"] == np.dtype(FIXED[pg_type]).itemsize).all():
+            raise ValueError(f"column {i} has NULLs or another width than {pg_type}")
+    out: dict[str, np.ndarray] = {}
+    for i, pg_type in enumerate(pg_types):
+        values = rows[f"c{i}"].astype(np.dtype(FIXED[pg_type]).newbyteorder("="))
+        if pg_type == "timestamptz":
+            values = (values + _PG_EPOCH_US).astype("datetime64[us]")
+        elif pg_type == "date":
+            values = (values + _PG_EPOCH_DAYS).astype("datetime64[D]")
+        out[f"c{i}"] = values
+    return out

@@ -429,7 +429,7 @@ portfolio_risk_metrics = sa.Table(
     *_metric_columns(),
     sa.Column("hhi", F),
     sa.Column("effective_holdings", F),
-    sa.Column("risk_score", sa.SmallInteger),
+    sa.Column("risk_score", F, comment="1 (lowest risk) .. 10, two decimals; components in score_components"),
     sa.Column("score_components", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
     sa.Column("contributions", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
     sa.Column("stress", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),

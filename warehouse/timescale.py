@@ -26,6 +26,9 @@ HYPERTABLES = {
     "portfolio_risk_metrics": ("30 days", "portfolio_id", "90 days"),
 }
 ROLLUPS = {"price_ohlcv_1h": "1 hour", "price_ohlcv_1d": "1 day"}
+# Rollup chunks: few, large ones (the default, 10x the raw chunk, would make a year of daily
+# candles span 37 chunks and every read plan them all).
+_ROLLUP_CHUNKS = {"price_ohlcv_1h": "30 days", "price_ohlcv_1d": "1 year"}
 # How far back each refresh policy re-materializes, and how often it runs.
 _REFRESH = {
     "price_ohlcv_1h": ("3 days", "1 hour", "30 minutes"),
@@ -105,6 +108,7 @@ def enable(conn: Connection) -> None:
                 + " WITH NO DATA"
             )
         )
+        conn.execute(sa.text(f"SELECT set_chunk_time_interval('{view}', INTERVAL '{_ROLLUP_CHUNKS[view]}')"))
         start, end, every = _REFRESH[view]
         conn.execute(
             sa.text(

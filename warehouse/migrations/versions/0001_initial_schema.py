@@ -573,7 +573,12 @@ def upgrade() -> None:
         sa.Column("beta_market", sa.Float(precision=53), nullable=True),
         sa.Column("hhi", sa.Float(precision=53), nullable=True),
         sa.Column("effective_holdings", sa.Float(precision=53), nullable=True),
-        sa.Column("risk_score", sa.SmallInteger(), nullable=True),
+        sa.Column(
+            "risk_score",
+            sa.Float(precision=53),
+            nullable=True,
+            comment="1 (lowest risk) .. 10, two decimals; components in score_components",
+        ),
         sa.Column(
             "score_components",
             postgresql.JSONB(astext_type=sa.Text()),

@@ -344,6 +344,14 @@ def _alerts(w: _Writer) -> Draft:
         if kind in related:
             template, *fact_ids = related[kind]
             summary.append(w.claim(template, *fact_ids, magnitude=kind == "drawdown"))
+    if not summary:
+        summary.append(
+            w.claim(
+                "No risk alert fired in the past week; the risk score is {0}.",
+                "risk.risk_score",
+                unavailable="No risk alert fired in the past week.",
+            )
+        )
     recs = [
         w.claim(
             "If the risk score of {0} is more than you want, see the rebalancing suggestion; otherwise "

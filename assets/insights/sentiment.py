@@ -57,7 +57,12 @@ def aggregate(rows: pl.DataFrame, as_of: dt.datetime, symbols: list[str]) -> lis
     """
     if as_of.tzinfo is None:
         raise ValueError("as_of must be timezone-aware")
-    lazy = rows.lazy().filter(pl.col("published_at") <= as_of)
+    as_of = as_of.astimezone(dt.UTC)
+    lazy = (
+        rows.lazy()
+        .with_columns(pl.col("published_at").dt.convert_time_zone("UTC"))
+        .filter(pl.col("published_at") <= as_of)
+    )
     weighted = {
         name: lazy.filter(pl.col("published_at") > as_of - span)
         .group_by("symbol")

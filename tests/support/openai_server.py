@@ -101,7 +101,9 @@ class OpenAIServer:
         length = int(handler.headers.get("content-length") or 0)
         body = json.loads(handler.rfile.read(length) or b"{}")
         with self._lock:
-            self.requests.append({"path": handler.path, "headers": dict(handler.headers), "body": body})
+            self.requests.append(
+                {"path": handler.path, "headers": {k.lower(): v for k, v in handler.headers.items()}, "body": body}
+            )
         if handler.path != "/v1/chat/completions":
             return self._send(handler, 404, self._error(f"unknown path {handler.path}", "invalid_request_error"))
         if handler.headers.get("authorization") != f"Bearer {self.api_key}":

@@ -1,0 +1,31 @@
+"""The offline simulated market (``CRYPTO_RISK_MARKET_SOURCE=simulated``): deterministic, seeded,
+labelled ``source='simulated'`` in every frame. See ``helpers`` for the model."""
+
+from pipelines.simulated.helpers import (
+    SYMBOLS,
+    UnknownSymbols,
+    global_market,
+    markets,
+    news,
+    prices,
+    trending,
+    wallet_address,
+    wallet_balances,
+    wallet_transactions,
+)
+from pipelines.simulated.settings import UNIVERSE, SimulatedSettings
+
+__all__ = [
+    "SYMBOLS",
+    "UNIVERSE",
+    "SimulatedSettings",
+    "UnknownSymbols",
+    "global_market",
+    "markets",
+    "news",
+    "prices",
+    "trending",
+    "wallet_address",
+    "wallet_balances",
+    "wallet_transactions",
+]

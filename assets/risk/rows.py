@@ -132,14 +132,13 @@ def quantities(u: Universe, holdings: pl.DataFrame, portfolio_ids: Sequence[int]
 
 def portfolio_rows(
     u: Universe, holdings: pl.DataFrame, portfolio_ids: Sequence[int], time: dt.datetime, window: int
-) -> tuple[pl.DataFrame, list[dict]]:
-    """``portfolio_risk_metrics`` rows (full metric set, score with components, contributions, stress,
-    VaR backtest) and ``correlation_matrices`` rows (the universe's and each portfolio's holdings)."""
+) -> pl.DataFrame:
+    """``portfolio_risk_metrics`` rows: the full metric set, score with components, contributions,
+    stress results and the VaR backtest."""
     q, left_out = quantities(u, holdings, portfolio_ids)
     analysis = analyze(u.prices, q, portfolio_names=[str(p) for p in portfolio_ids], window=window)
     symbols = u.prices.symbols
     rows = []
-    corr_rows = [_corr_row(None, time, window, symbols, analysis.correlation)]
     for i, pid in enumerate(portfolio_ids):
         rec = analysis.portfolios.record(i)
         held = [j for j in range(len(symbols)) if q[i, j] > 0]
@@ -164,9 +163,6 @@ def portfolio_rows(
                 "null_reasons": _json(reasons),
             }
         )
-        if held:
-            sub = analysis.correlation[np.ix_(held, held)]
-            corr_rows.append(_corr_row(pid, time, window, [symbols[j] for j in held], sub))
     schema = {
         "portfolio_id": pl.Int64,
         "time": UTC_US,
@@ -182,7 +178,7 @@ def portfolio_rows(
         "backtest": JSONB,
         "null_reasons": JSONB,
     }
-    return pl.DataFrame(rows, schema=schema), corr_rows
+    return pl.DataFrame({k: pl.Series([r[k] for r in rows], dtype=t) for k, t in schema.items()})
 
 
 def _num(x: float) -> float | None:
@@ -213,3 +209,16 @@ def _corr_row(portfolio_id, time, window, symbols, matrix: np.ndarray) -> dict:
         "symbols": list(symbols),
         "matrix": [[_num(v) for v in row] for row in matrix],
     }
+
+
+def correlation_rows(u: Universe, corr: np.ndarray, holdings: pl.DataFrame, time: dt.datetime, window: int) -> list[dict]:
+    """The universe's matrix and, per portfolio with priced holdings, the sub-matrix of its assets."""
+    symbols = u.prices.symbols
+    column = {s: j for j, s in enumerate(symbols)}
+    out = [_corr_row(None, time, window, symbols, corr)]
+    positions = holdings.filter(pl.col("symbol").is_not_null() & (pl.col("quantity") > 0))
+    for (pid,), group in positions.group_by("portfolio_id", maintain_order=True):
+        held = sorted({column[s] for s in group["symbol"] if s in column})
+        if held:
+            out.append(_corr_row(pid, time, window, [symbols[j] for j in held], corr[np.ix_(held, held)]))
+    return out

@@ -65,7 +65,8 @@ def asset_table(conn: Connection) -> pl.DataFrame:
 
 def linked_wallets(conn: Connection) -> list[sa.Row]:
     return conn.execute(
-        sa.select(wallets.c.id, wallets.c.portfolio_id, wallets.c.chain_id, wallets.c.address).order_by(wallets.c.id)
+        sa.select(wallets.c.id, wallets.c.portfolio_id, wallets.c.chain_id, wallets.c.address, wallets.c.last_synced_at)
+        .order_by(wallets.c.id)
     ).all()
 
 

@@ -8,15 +8,28 @@ URLs are read by the provider settings when a live client is built.
 
 from dagster import Definitions, EnvVar, load_asset_checks_from_modules, load_assets_from_modules
 
-from assets.ingest import assets as ingest_assets, checks as ingest_checks, schedules as ingest_schedules
-from assets.market import assets as market_assets, checks as market_checks, schedules as market_schedules
-from assets.onchain import assets as onchain_assets, checks as onchain_checks, schedules as onchain_schedules
-from assets.portfolio import assets as portfolio_assets, checks as portfolio_checks, sensors as portfolio_sensors
-from assets.reports import assets as reports_assets, schedules as reports_schedules, sensors as reports_sensors
+from assets.ingest import assets as ingest_assets
+from assets.ingest import checks as ingest_checks
+from assets.ingest import schedules as ingest_schedules
+from assets.market import assets as market_assets
+from assets.market import checks as market_checks
+from assets.market import schedules as market_schedules
+from assets.onchain import assets as onchain_assets
+from assets.onchain import checks as onchain_checks
+from assets.onchain import schedules as onchain_schedules
+from assets.portfolio import assets as portfolio_assets
+from assets.portfolio import checks as portfolio_checks
+from assets.portfolio import sensors as portfolio_sensors
+from assets.reports import assets as reports_assets
+from assets.reports import schedules as reports_schedules
+from assets.reports import sensors as reports_sensors
 from assets.resources import AlphaVantageResource, EtherscanResource, MarketDataResource, WarehouseResource
-from assets.risk import assets as risk_assets, checks as risk_checks, schedules as risk_schedules
+from assets.risk import assets as risk_assets
+from assets.risk import checks as risk_checks
+from assets.risk import schedules as risk_schedules
 from assets.risk import sensors as risk_sensors
-from assets.sentiment import assets as sentiment_assets, checks as sentiment_checks
+from assets.sentiment import assets as sentiment_assets
+from assets.sentiment import checks as sentiment_checks
 from assets.sentiment import schedules as sentiment_schedules
 
 ASSET_MODULES = [ingest_assets, market_assets, onchain_assets, sentiment_assets, portfolio_assets, risk_assets,

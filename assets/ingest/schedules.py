@@ -15,7 +15,7 @@ from dagster import (
 )
 
 from assets.ingest.assets import price_history
-from assets.partitions import MAINTENANCE, MONITORING, daily_partitions
+from assets.partitions import MAINTENANCE, MONITORING
 from assets.resources import (
     AlphaVantageResource,
     EtherscanResource,
@@ -30,7 +30,7 @@ RAW_RETENTION = dt.timedelta(days=30)
 HEALTH_RETENTION = dt.timedelta(days=14)
 
 prices_job = define_asset_job(
-    "prices_job", selection=AssetSelection.assets(price_history), partitions_def=daily_partitions,
+    "prices_job", selection=AssetSelection.assets(price_history),
     description="price_history for one day (or a range, as one run)",
 )
 

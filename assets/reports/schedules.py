@@ -9,12 +9,10 @@ from dagster import (
     schedule,
 )
 
-from assets.partitions import daily_partitions
 from assets.reports.assets import warehouse_export
 from assets.risk.schedules import closed_day
 
-export_job = define_asset_job("export_job", selection=AssetSelection.assets(warehouse_export),
-                              partitions_def=daily_partitions)
+export_job = define_asset_job("export_job", selection=AssetSelection.assets(warehouse_export))
 
 
 @schedule(cron_schedule="0 1 * * *", job=export_job, execution_timezone="UTC",

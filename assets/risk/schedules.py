@@ -11,15 +11,13 @@ from dagster import (
     schedule,
 )
 
-from assets.partitions import daily_partitions
 from assets.risk.assets import asset_risk_metrics, correlation_matrix, portfolio_risk_metrics
 
 risk_job = define_asset_job(
-    "risk_job", selection=AssetSelection.assets(asset_risk_metrics, portfolio_risk_metrics, correlation_matrix),
-    partitions_def=daily_partitions,
+    "risk_job", selection=AssetSelection.assets(asset_risk_metrics, portfolio_risk_metrics, correlation_matrix)
 )
 portfolio_risk_job = define_asset_job(
-    "portfolio_risk_job", selection=AssetSelection.assets(portfolio_risk_metrics), partitions_def=daily_partitions,
+    "portfolio_risk_job", selection=AssetSelection.assets(portfolio_risk_metrics),
     description="portfolio risk of some portfolios (the holdings sensor's target)",
 )
 

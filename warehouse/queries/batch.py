@@ -116,6 +116,41 @@ def sync_wallet_holdings(conn: Connection, frame: pl.DataFrame) -> list[int]:
     return sorted(changed)
 
 
+def ensure_user(conn: Connection, email: str, password_hash: str, *, display_name: str | None = None) -> tuple[int, bool]:
+    """The user with ``email`` (created with ``password_hash`` if absent); returns (id, created)."""
+    found = conn.execute(sa.text("SELECT id FROM users WHERE email = :e"), {"e": email.lower()}).scalar()
+    if found is not None:
+        return found, False
+    new = conn.execute(
+        sa.text("INSERT INTO users (email, password_hash, display_name) VALUES (:e, :h, :d) RETURNING id"),
+        {"e": email.lower(), "h": password_hash, "d": display_name},
+    ).scalar_one()
+    return new, True
+
+
+def ensure_portfolio(conn: Connection, user_id: int, name: str, positions: dict[str, float], *,
+                     description: str | None = None) -> tuple[int, bool]:
+    """The user's portfolio ``name``, created with ``positions`` (symbol -> quantity) if absent;
+    an existing portfolio is left as its owner changed it. Returns (id, created)."""
+    found = conn.execute(
+        sa.select(portfolios.c.id).where(portfolios.c.user_id == user_id, portfolios.c.name == name)
+    ).scalar()
+    if found is not None:
+        return found, False
+    pid = conn.execute(
+        sa.insert(portfolios).values(user_id=user_id, name=name, description=description).returning(portfolios.c.id)
+    ).scalar_one()
+    ids = dict(conn.execute(sa.select(crypto_assets.c.symbol, crypto_assets.c.id)
+                            .where(crypto_assets.c.symbol.in_(list(positions)))).all())
+    missing = sorted(set(positions) - ids.keys())
+    if missing:
+        raise ValueError(f"unknown symbol(s) {', '.join(missing)} for portfolio {name!r}")
+    conn.execute(sa.insert(portfolio_holdings), [
+        {"portfolio_id": pid, "asset_id": ids[s], "quantity": q, "source": "manual"} for s, q in positions.items()
+    ])
+    return pid, True
+
+
 # --- risk -----------------------------------------------------------------------------------------
 
 

@@ -7,14 +7,13 @@ the warehouse, in an order that never loses data.
 3. curate and validate the records; upsert them in one warehouse transaction.
 4. ``normalize`` + ``load``: raw rows and the advanced cursors are committed together.
 
-A failure in 2-3 writes nothing and leaves the cursors where they were, so the next run fetches
-the same data again; a failure in 4 after 3 means curated rows are rewritten next time, which
+A failure in 2-3 writes nothing and ``abort_packages`` puts the cursors back where they were,
+so the next run fetches the same data again; a failure in 4 after 3 means curated rows are rewritten next time, which
 the idempotent upserts absorb.
 """
 
 from __future__ import annotations
 
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from sqlalchemy.engine import Connection
 from pipelines.errors import InvalidBatch, ProviderError
 from pipelines.store import Written
 from warehouse.engine import transaction
-from warehouse.settings import DatabaseUrl
+from warehouse.settings import DatabaseUrl, home_dir
 from warehouse.writes import BatchRejected
 
 RAW_DATASET = "raw"
@@ -52,14 +51,15 @@ def make_pipeline(provider: str, url: DatabaseUrl, *, dev_mode: bool = False, pi
                   dataset_name: str = RAW_DATASET) -> dlt.Pipeline:
     """A dlt pipeline loading into ``dataset_name`` of the warehouse database.
 
-    Without ``pipelines_dir`` the working folder is temporary: state lives in the destination.
+    The working folder defaults to ``$CRYPTO_RISK_HOME/dlt``; the cursors that count are the
+    ones loaded with the raw data (``sync_destination`` restores them in a fresh process).
     """
     return dlt.pipeline(
         pipeline_name=f"crypto_risk_{provider}",
         destination=dlt.destinations.postgres(credentials=url.dlt),
         dataset_name=dataset_name,
         dev_mode=dev_mode,
-        pipelines_dir=pipelines_dir or tempfile.mkdtemp(prefix="crypto-risk-dlt-"),
+        pipelines_dir=pipelines_dir or str(home_dir() / "dlt"),
     )
 
 
@@ -104,7 +104,8 @@ def run(provider: str, pipeline: dlt.Pipeline, source: DltSource, url: DatabaseU
         with transaction(url) as conn:
             written = curate(conn, records)
     except Exception as exc:
-        pipeline.drop_pending_packages()
+        # Drops the extracted package and restores the cursors to where this run started.
+        pipeline.abort_packages()
         own = _own_error(exc)
         if own is not None and own is not exc:
             raise own from exc

@@ -107,7 +107,7 @@ def parse_simple_price(data: Any, symbols: Mapping[str, str], vs_currency: str =
         if vs_currency not in quote:
             raise ApiError(s.PROVIDER, s.SIMPLE_PRICE.name,
                            f"no {vs_currency!r} price for {coin_id!r} (unknown vs_currency?)")
-        updated = quote.get(f"last_updated_at")
+        updated = quote.get("last_updated_at")
         rows.append({
             "symbol": symbols.get(coin_id, coin_id).upper(),
             "time": r.epoch(updated, f"{coin_id}.last_updated_at") if updated is not None else at,

@@ -103,20 +103,25 @@ class EtherscanClient:
                page_size: int, **extra: Any) -> Iterator[list[dict]]:
         """Pages in ascending block order from ``start_block`` until a short page.
 
-        Past the 10,000-row window the query restarts at the last block seen; rows of that block
-        are fetched again and dropped by the caller's key (hash, kind, index).
+        Past the 10,000-row window the query restarts at the last block seen; the rows of that
+        block already yielded come first again (same order) and are skipped.
         """
         r = Reader(s.PROVIDER, endpoint.name)
-        page, block = 1, start_block
+        page, block, skip = 1, start_block, 0
         while True:
             rows = r.arr(self._call(endpoint, "account", action, address=address.lower(), startblock=block,
                                     endblock=99_999_999, page=page, offset=page_size, sort="asc", **extra),
                          "result")
-            yield rows
+            yield rows[skip:] if page == 1 else rows
             if len(rows) < page_size:
                 return
             if (page + 1) * page_size > s.MAX_WINDOW_ROWS:
-                block, page = int(r.num(rows[-1], "blockNumber", "result[-1].blockNumber")), 1
+                block = int(r.num(rows[-1], "blockNumber", "result[-1].blockNumber"))
+                skip = sum(1 for row in rows if int(row["blockNumber"]) == block)
+                page = 1
+                if skip == len(rows):
+                    raise ApiError(s.PROVIDER, endpoint.name,
+                                   f"block {block} alone holds more than {page_size} rows; use a larger page size")
             else:
                 page += 1
 
@@ -184,26 +189,15 @@ def parse_transactions(rows: Any, address: str, kind: str, *, chain_id: int = 1)
         p = f"result[{i}]"
         # txlistinternal by transaction hash omits "hash": the wallet query always has it.
         tx_hash = r.str_(row, "hash", f"{p}.hash")
-        if kind == "erc20":
-            decimals = r.int_(row, "tokenDecimal", f"{p}.tokenDecimal")
-            index_field = "logIndex"
-        else:
-            decimals = NATIVE_DECIMALS
-            index_field = "traceId" if kind == "internal" else None
-        if index_field and row.get(index_field) not in (None, ""):
-            log_index = r.int_(row, index_field, f"{p}.{index_field}")
-        elif kind == "normal":
-            log_index = -1
-        else:
-            log_index = ordinal[tx_hash]
-        ordinal[tx_hash] += 1
+        decimals = r.int_(row, "tokenDecimal", f"{p}.tokenDecimal") if kind == "erc20" else NATIVE_DECIMALS
+        index = log_index(row, kind, ordinal, r, p)
         gas_used = row.get("gasUsed")
         out.append({
             "chain_id": chain_id,
             "address": address,
             "tx_hash": tx_hash,
             "kind": kind,
-            "log_index": log_index,
+            "log_index": index,
             "block_number": r.int_(row, "blockNumber", f"{p}.blockNumber"),
             "time": r.epoch(r.get(row, "timeStamp", f"{p}.timeStamp"), f"{p}.timeStamp"),
             "from_address": r.str_(row, "from", f"{p}.from").lower(),
@@ -219,6 +213,20 @@ def parse_transactions(rows: Any, address: str, kind: str, *, chain_id: int = 1)
     out = _drop_unrepresentable(out, endpoint)
     return validate(pl.DataFrame(out, schema=schema(WalletTransactionFrame)), WalletTransactionFrame,
                     provider=s.PROVIDER, endpoint=endpoint)
+
+
+def log_index(row: dict, kind: str, ordinal: dict[str, int], r: Reader, path: str) -> int:
+    """``logIndex`` (token transfers) or ``traceId`` (internal calls) when sent, else the row's
+    position among the answer's rows of the same transaction; -1 for a normal transaction."""
+    field = {"erc20": "logIndex", "internal": "traceId"}.get(kind)
+    tx_hash = str(row.get("hash", ""))
+    position = ordinal[tx_hash]
+    ordinal[tx_hash] += 1
+    if field is None:
+        return -1
+    if row.get(field) not in (None, ""):
+        return int(r.int_(row, field, f"{path}.{field}"))
+    return position
 
 
 def _drop_unrepresentable(rows: list[dict], endpoint: str) -> list[dict]:

@@ -12,6 +12,8 @@ import datetime as dt
 import email.utils
 import hashlib
 import json
+import logging
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -91,6 +93,27 @@ class CacheStats:
 
 BodyCheck = Callable[[Endpoint, Any], None]
 
+_SECRET_QUERY = re.compile(r"((?:apikey|api_key|x_cg_\w+_api_key)=)[^&\s\"']+", re.IGNORECASE)
+
+
+class _RedactSecrets(logging.Filter):
+    """httpx logs every request URL at INFO; Etherscan and Alpha Vantage keys ride in the query."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.args = tuple(_SECRET_QUERY.sub(r"\1***", str(a)) if isinstance(a, str | httpx.URL) else a
+                                for a in record.args)
+        return True
+
+
+_redactor = _RedactSecrets()
+
+
+def _install_redactor() -> None:
+    logger = logging.getLogger("httpx")
+    if _redactor not in logger.filters:
+        logger.addFilter(_redactor)
+
 
 def _no_check(endpoint: Endpoint, data: Any) -> None:
     return None
@@ -155,6 +178,7 @@ class ProviderHttp:
         self.breaker: CircuitBreaker = breaker_for(
             provider, self.base_url, threshold=policy.breaker_threshold, reset_after_s=policy.breaker_reset_s
         )
+        _install_redactor()
         self._http = httpx.Client(
             headers={"accept": "application/json", "user-agent": "crypto-risk/0.1", **(headers or {})},
             timeout=policy.timeout_s,

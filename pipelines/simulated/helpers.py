@@ -106,9 +106,7 @@ def _paths(seed: int) -> _Paths:
             returns[:, i] = np.diff(level, prepend=0.0)
             sigma[:, i] = s.STABLE_NOISE
         elif asset.tracks:
-            j = _INDEX[asset.tracks]
-            returns[:, i] = np.nan  # filled after the underlying below
-            sigma[:, i] = j
+            continue  # filled below, once the underlying exists
         elif i == btc:
             returns[:, i] = own[:, i] - own_sigma[:, i] ** 2 / 2
             sigma[:, i] = own_sigma[:, i]

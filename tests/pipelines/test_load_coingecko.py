@@ -71,3 +71,25 @@ def test_invalid_rows_reject_the_whole_batch(coingecko, server, db_url, tmp_path
     assert [r["symbol"] for r in info.value.rows] == ["ETH"]
     assert _scalar(db_url, "SELECT count(*) FROM price_history") == 0
     assert _scalar(db_url, "SELECT count(*) FROM trending_coins") == 0
+    # The chart was extracted before the markets batch failed: its cursor is rolled back with it.
+    server.markets_rows = server.markets_rows[:1]
+    coingecko.http.store = type(coingecko.http.store)()
+    retry = raw.run("coingecko", pipeline, _source(coingecko), db_url, cg_source.curate)
+    assert retry.raw_rows["coingecko_market_chart"] == 91
+    assert retry.rows("price_history") == 92
+
+
+def test_a_fresh_process_resumes_from_the_loaded_cursor(coingecko, server, db_url, tmp_path, shared_data):
+    """Production mode: no dev_mode, and the second run has an empty working folder (a new Dagster
+    process): the cursor comes back from the raw dataset."""
+    first = raw.make_pipeline("coingecko", db_url, pipelines_dir=str(tmp_path / "run1"))
+    raw.run("coingecko", first, _source(coingecko), db_url, cg_source.curate)
+    assert first.dataset_name == "raw"
+    coingecko.http.store = type(coingecko.http.store)()
+    second = raw.make_pipeline("coingecko", db_url, pipelines_dir=str(tmp_path / "run2"))
+    result = raw.run("coingecko", second, _source(coingecko), db_url, cg_source.curate)
+    chart = json.loads((shared_data / "api/coingecko/market_chart_bitcoin_usd_90d_daily_2021-05-15.json").read_text())
+    asked = [p for _, e, p, _ in server.requests if e == "coins/market_chart/range"]
+    assert int(asked[-1]["from"]) == chart["prices"][-1][0] // 1000
+    assert result.rows("price_history") == 0
+    assert _scalar(db_url, 'SELECT count(*) FROM "raw"._dlt_loads WHERE status = 0') == 2

@@ -194,3 +194,23 @@ def test_alphavantage_200_bodies_signal_limits(alphavantage, server, name, error
     with pytest.raises(error, match="alphavantage CURRENCY_EXCHANGE_RATE: Thank you for using Alpha Vantage") as info:
         alphavantage.exchange_rate("BTC", "CNY", use_cache=False)
     assert info.value.retryable is retryable
+
+
+def test_etherscan_window_limit_moves_startblock_without_duplicates(etherscan, server, monkeypatch, shared_data):
+    from pipelines.etherscan import settings as es_settings
+
+    monkeypatch.setattr(es_settings, "MAX_WINDOW_ROWS", 300)  # the real API stops at 10,000 rows
+    rows = [r for p in etherscan.token_transfers(TOKEN_ADDR, page_size=100) for r in p]
+    recorded = json.loads((shared_data / "api/etherscan/pcko1_log_get_erc20_token_transfer_events_by_address.json").read_text())["res"]
+    assert [r["hash"] for r in rows] == [r["hash"] for r in recorded]
+    starts = {int(p["startblock"]) for _, e, p, _ in server.requests if e == "account/tokentx"}
+    assert len(starts) > 3
+
+
+def test_coingecko_markets_paginate(coingecko, server, shared_data):
+    eth_rows = json.loads((shared_data / "api/coingecko/coins_markets_bitcoin_ethereum_eth_2021-05-15.json").read_text())
+    server.markets_rows = server.markets_rows + eth_rows
+    pages = list(coingecko.markets_pages(top=3, per_page=2))
+    assert [len(p) for p in pages] == [2, 1]
+    assert [p["page"] for _, e, p, _ in server.requests if e == "coins/markets"] == ["1", "2"]
+    assert len(list(coingecko.markets_pages(top=2, per_page=2))) == 1  # stops at ``top``

@@ -55,8 +55,8 @@ class ProviderServer:
         self._faults: dict[tuple[str, str], deque[tuple[str, float | None]]] = defaultdict(deque)
         self._lock = threading.Lock()
         self._av_calls = 0
-        self.markets_rows: list[dict] = self._load("coingecko/coins_markets_bitcoin_usd_2021-05-15.json")
-        self.charts: dict[str, dict] = {"bitcoin": self._load("coingecko/market_chart_bitcoin_usd_90d_daily_2021-05-15.json")}
+        self.markets_rows: list[dict] = self.load("coingecko/coins_markets_bitcoin_usd_2021-05-15.json")
+        self.charts: dict[str, dict] = {"bitcoin": self.load("coingecko/market_chart_bitcoin_usd_90d_daily_2021-05-15.json")}
         self._httpd: ThreadingHTTPServer | None = None
 
     # --- lifecycle --------------------------------------------------------------------------------
@@ -107,7 +107,8 @@ class ProviderServer:
     def calls(self, provider: str, endpoint: str | None = None) -> int:
         return sum(1 for p, e, _, _ in self.requests if p == provider and (endpoint is None or e == endpoint))
 
-    def _load(self, name: str) -> Any:
+    def load(self, name: str) -> Any:
+        """A recorded response, decoded."""
         return json.loads((self.api / name).read_bytes())
 
     def _file(self, name: str, status: int = 200) -> Reply:
@@ -235,11 +236,11 @@ class ProviderServer:
             return endpoint, self._file("etherscan/error_invalid_api_key.json")
         address = params.get("address", "").lower()
         if endpoint == "account/balance":
-            balances = {r["account"]: r["balance"] for r in self._load("etherscan/ryanc414_account_balancemulti.json")["result"]}
+            balances = {r["account"]: r["balance"] for r in self.load("etherscan/ryanc414_account_balancemulti.json")["result"]}
             return endpoint, _json(200, {"status": "1", "message": "OK", "result": balances.get(address, "0")})
         if endpoint == "account/balancemulti":
             wanted = address.split(",")
-            known = {r["account"]: r["balance"] for r in self._load("etherscan/ryanc414_account_balancemulti.json")["result"]}
+            known = {r["account"]: r["balance"] for r in self.load("etherscan/ryanc414_account_balancemulti.json")["result"]}
             return endpoint, _json(200, {"status": "1", "message": "OK",
                                          "result": [{"account": a, "balance": known.get(a, "0")} for a in wanted]})
         if endpoint == "stats/ethprice":
@@ -250,7 +251,7 @@ class ProviderServer:
             "account/txlistinternal": "etherscan/pcko1_log_get_internal_txs_by_address.json",
         }
         if endpoint in sources:
-            log = self._load(sources[endpoint])
+            log = self.load(sources[endpoint])
             rows = log["res"] if log["kwargs"]["address"].lower() == address else []
             if params.get("contractaddress"):
                 rows = [r for r in rows if r.get("contractAddress", "").lower() == params["contractaddress"].lower()]
@@ -279,7 +280,7 @@ class ProviderServer:
         if over:
             return function, self._file("alphavantage/rate_limit_Information_2024.json")
         if function == "NEWS_SENTIMENT":
-            data = self._load("alphavantage/NEWS_SENTIMENT_tickers_COIN_CRYPTO-BTC_FOREX-USD_2024-05.json")
+            data = self.load("alphavantage/NEWS_SENTIMENT_tickers_COIN_CRYPTO-BTC_FOREX-USD_2024-05.json")
             tickers = set(filter(None, params.get("tickers", "").split(",")))
             feed = [a for a in data["feed"] if not tickers or tickers & {t["ticker"] for t in a["ticker_sentiment"]}]
             if params.get("time_from"):

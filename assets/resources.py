@@ -15,7 +15,6 @@ settings classes when a live client is built (at run time, never at import time)
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,7 +26,9 @@ from dagster import ConfigurableResource
 from pydantic import Field
 from sqlalchemy.engine import Connection
 
+from pipelines import market as market_api
 from pipelines import simulated
+from pipelines.health import Health
 from pipelines.settings import MARKET_SOURCES
 from warehouse.engine import get_engine, transaction
 from warehouse.settings import ConfigError, DatabaseUrl
@@ -42,25 +43,10 @@ def _check_source(source: str) -> str:
     return value
 
 
-@dataclass(frozen=True)
-class Health:
-    """One provider probe, as stored in ``provider_health``."""
+def _simulated_health() -> Health:
+    from pipelines.health import probe_simulated
 
-    provider: str
-    ok: bool
-    latency_ms: float
-    status_code: int | None = None
-    error: str | None = None
-
-
-def _probe(provider: str, call) -> Health:
-    started = time.perf_counter()
-    try:
-        call()
-    except Exception as exc:  # a probe reports any failure as data, it never raises
-        return Health(provider, False, (time.perf_counter() - started) * 1000, getattr(exc, "status_code", None),
-                      f"{type(exc).__name__}: {exc}"[:500])
-    return Health(provider, True, (time.perf_counter() - started) * 1000, 200)
+    return probe_simulated()
 
 
 # --- the warehouse ---------------------------------------------------------------------------------
@@ -132,52 +118,41 @@ class SimulatedMarket:
         return simulated.global_market(at, seed=self.seed)
 
     def health(self) -> Health:
-        return _probe(SIMULATED, lambda: simulated.markets(None, symbols=["BTC"], seed=self.seed))
+        return _simulated_health()
 
 
 class CoinGeckoMarket:
-    """The live CoinGecko API through the pipelines' resilient client (rate limit, retry, cache)."""
+    """The live CoinGecko API through ``pipelines.market`` (rate limit, retry, breaker, shared cache)."""
 
     source = "coingecko"
 
-    def __init__(self, url: DatabaseUrl, coin_ids: dict[str, str]) -> None:
+    def __init__(self, url: DatabaseUrl) -> None:
         from pipelines.coingecko.helpers import CoinGeckoClient
-        from pipelines.http.state import store_from_env
+        from pipelines.http import store_from_env
 
-        self._ids = coin_ids
         self._client = CoinGeckoClient(store=store_from_env(url))
 
     def universe(self, known):
-        return [s for s in known if s in self._ids]
+        from pipelines.market import COINGECKO_IDS
+
+        return [s for s in known if s in COINGECKO_IDS]
 
     def prices(self, symbols, start, end, interval):
-        from pipelines.coingecko import helpers
-
-        frames = [
-            helpers.parse_market_chart(self._client.market_chart_range(self._ids[s], start, end), s) for s in symbols
-        ]
-        frame = pl.concat(frames) if frames else pl.DataFrame()
-        frame = frame.filter((pl.col("time") >= start) & (pl.col("time") < end)) if frames else frame
-        return helpers.daily_close(frame) if interval == "1d" and frames else frame
+        return market_api.fetch_prices(self.source, symbols, start, end, interval=interval, client=self._client)
 
     def markets(self, at):
-        from pipelines.coingecko import helpers
-
-        rows = [row for page in self._client.markets_pages("usd", top=100) for row in page]
-        return helpers.parse_markets(rows)
+        return market_api.fetch_markets(self.source, client=self._client)
 
     def trending(self, at):
-        from pipelines.coingecko import helpers
-
-        return helpers.parse_trending(self._client.trending(), at=at.replace(second=0, microsecond=0))
+        return market_api.fetch_trending(self.source, client=self._client)
 
     def global_market(self, at):
-        from pipelines.coingecko import helpers
-
-        return helpers.parse_global(self._client.global_market())
+        return market_api.fetch_global(self.source, client=self._client)
 
     def health(self) -> Health:
-        return _probe(self.source, self._client.ping)
+        from pipelines.health import probe_coingecko
+
+        return probe_coingecko(self._client)
 
 
 class MarketDataResource(ConfigurableResource):
@@ -189,9 +164,7 @@ class MarketDataResource(ConfigurableResource):
     def client(self, url: DatabaseUrl) -> MarketClient:
         if _check_source(self.source) == SIMULATED:
             return SimulatedMarket(self.seed)
-        with transaction(url) as conn:
-            ids = dict(conn.execute(sa.text("SELECT symbol, coingecko_id FROM crypto_assets WHERE is_active")).all())
-        return CoinGeckoMarket(url, ids)
+        return CoinGeckoMarket(url)
 
 
 # --- on-chain --------------------------------------------------------------------------------------
@@ -217,46 +190,30 @@ class SimulatedWallets:
         return simulated.wallet_transactions(list(addresses), start, end, seed=self.seed)
 
     def health(self) -> Health:
-        return _probe("etherscan-simulated", lambda: simulated.wallet_address(self.seed, 0))
+        return _simulated_health()
 
 
 class EtherscanWallets:
-    """Etherscan V2: native balances (balancemulti), normal and ERC-20 transfers, token balances."""
+    """Etherscan V2 through ``pipelines.market.fetch_wallets``: native and ERC-20 balances, transfers."""
 
     source = "etherscan"
 
     def __init__(self, url: DatabaseUrl) -> None:
         from pipelines.etherscan.helpers import EtherscanClient
-        from pipelines.http.state import store_from_env
+        from pipelines.http import store_from_env
 
         self._client = EtherscanClient(store=store_from_env(url))
 
     def balances(self, addresses, at):
-        from pipelines.etherscan import helpers
-
-        native = helpers.parse_balances(self._client.balances(list(addresses)), at=at)
-        transfers = self.transactions(addresses, dt.datetime(2015, 7, 30, tzinfo=dt.UTC), at)
-        tokens = helpers.token_balances(transfers.filter(pl.col("kind") == "erc20"), at=at)
-        return pl.concat([native, tokens], how="diagonal_relaxed").select(native.columns)
+        return market_api.fetch_wallets(addresses, source="coingecko", end=at, client=self._client)[0]
 
     def transactions(self, addresses, start, end):
-        from pipelines.etherscan import helpers
-
-        frames = []
-        for address in addresses:
-            for page in self._client.transactions(address):
-                frames.append(helpers.parse_transactions(page, address, "normal"))
-            for page in self._client.token_transfers(address):
-                frames.append(helpers.parse_transactions(page, address, "erc20"))
-        if not frames:
-            return simulated.wallet_transactions([], start, end)
-        frame = pl.concat(frames, how="diagonal_relaxed")
-        return frame.filter((pl.col("time") >= start) & (pl.col("time") < end)).unique(
-            ["chain_id", "address", "tx_hash", "kind", "log_index"], keep="first"
-        )
+        return market_api.fetch_wallets(addresses, source="coingecko", start=start, end=end, client=self._client)[1]
 
     def health(self) -> Health:
-        return _probe(self.source, lambda: self._client.ethprice(use_cache=False))
+        from pipelines.health import probe_etherscan
+
+        return probe_etherscan(self._client)
 
 
 class EtherscanResource(ConfigurableResource):
@@ -291,29 +248,28 @@ class SimulatedNews:
         return simulated.news(start, end, symbols=known or None, seed=self.seed)
 
     def health(self) -> Health:
-        return _probe("alphavantage-simulated", lambda: None)
+        return _simulated_health()
 
 
 class AlphaVantageNews:
-    """Alpha Vantage NEWS_SENTIMENT (25 calls a day on the free tier: one call per run)."""
+    """Alpha Vantage NEWS_SENTIMENT through ``pipelines.market.fetch_news`` (one call per run: the
+    free tier allows 25 a day)."""
 
     source = "alphavantage"
 
     def __init__(self, url: DatabaseUrl) -> None:
         from pipelines.alphavantage.helpers import AlphaVantageClient
-        from pipelines.http.state import store_from_env
+        from pipelines.http import store_from_env
 
         self._client = AlphaVantageClient(store=store_from_env(url))
 
     def news(self, symbols, start, end):
-        from pipelines.alphavantage import helpers
-
-        tickers = [f"CRYPTO:{s}" for s in symbols[:10]]
-        return helpers.parse_news(self._client.news_sentiment(tickers, time_from=start))
+        return market_api.fetch_news(list(symbols)[:10], start, end, source="coingecko", client=self._client)
 
     def health(self) -> Health:
-        # The daily budget is too small to spend on probes: a cached exchange rate answers the question.
-        return _probe(self.source, lambda: self._client.exchange_rate("BTC", "USD"))
+        from pipelines.health import probe_alphavantage
+
+        return probe_alphavantage(self._client)
 
 
 class AlphaVantageResource(ConfigurableResource):

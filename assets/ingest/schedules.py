@@ -56,9 +56,9 @@ def check_providers(context: OpExecutionContext, warehouse: WarehouseResource, m
     with warehouse.transaction() as conn:
         written = batch.record_health(conn, [
             {"provider": p.provider, "ok": p.ok, "status_code": p.status_code, "latency_ms": p.latency_ms,
-             "error": p.error} for p in probes])
+             "error_rate": p.error_rate, "error": p.error} for p in probes])
     for p in probes:
-        (context.log.info if p.ok else context.log.warning)(f"{p.provider}: ok={p.ok} {p.latency_ms:.0f} ms {p.error or ''}")
+        (context.log.info if p.ok else context.log.warning)(f"{p.provider}: ok={p.ok} {p.latency_ms or 0:.0f} ms {p.error or ''}")
     return written
 
 

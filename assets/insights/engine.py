@@ -91,6 +91,7 @@ def _insight(
     fallback_reason: str | None = None,
     attempts: int = 0,
     rejected: list[str] | None = None,
+    served_model: str | None = None,
 ) -> Insight:
     problems = grounding.validate(draft, sheet)
     if problems:
@@ -102,6 +103,7 @@ def _insight(
         "notice": NOTICE,
         "generated_by": "language model" if provider == "openai" else "offline templates (no language model)",
         "grounding": {"model_attempts": attempts, "rejected": (rejected or [])[:_MAX_PROBLEMS]},
+        "served_model": served_model,
         **extra,
     }
     return Insight(
@@ -187,12 +189,14 @@ def generate(
             )
         problems = grounding.validate(draft, sheet)
         if not problems:
+            # The configured name (the cache key), not the served snapshot ("gpt-4o-mini-2024-07-18").
             return _insight(
                 sheet,
                 draft,
                 provider="openai",
-                model=answer.model,
+                model=chat.model,
                 extra=extra,
+                served_model=answer.model,
                 tokens=(used[0], used[1]),
                 attempts=attempt,
                 rejected=rejected,

@@ -31,6 +31,7 @@ def test_well_formed_answer_is_stored_with_model_and_tokens(llm_env, risk):
     sheet = sheets.weekly_analysis(risk)
     ins = generate(sheet, chat=chat())
     assert ins.provider == "openai" and ins.model == "local-test-model" and ins.fallback_reason is None
+    assert ins.structured["served_model"] == "local-test-model-2025-01-01"
     assert ins.prompt_tokens > 0 and ins.completion_tokens > 0 and ins.prompt_version == PROMPT_VERSION
     assert ins.body.endswith(NOTICE) and ins.structured["grounding"] == {"model_attempts": 1, "rejected": []}
     assert (

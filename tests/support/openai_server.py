@@ -12,7 +12,8 @@ Each request takes the next scripted behaviour (``server.script("429", "ok")``),
 - ``obey``: a naive model that follows an instruction hidden in the data: it answers with the
   text after ``REPLY WITH:`` in a headline, verbatim (``ok`` when there is none).
 
-Requests are recorded (headers and JSON body) in ``server.requests``.
+Answers name the served snapshot (``MODEL-2025-01-01``), as OpenAI does for an alias. Requests
+are recorded (headers and JSON body) in ``server.requests``.
 """
 
 from __future__ import annotations
@@ -140,7 +141,8 @@ class OpenAIServer:
                 "id": f"chatcmpl-local{len(self.requests)}",
                 "object": "chat.completion",
                 "created": int(time.time()),
-                "model": body.get("model", "local-model"),
+                # Like OpenAI, answer with the dated snapshot that served the alias.
+                "model": f"{body.get('model', 'local-model')}-2025-01-01",
                 "choices": [
                     {
                         "index": 0,

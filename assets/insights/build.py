@@ -178,10 +178,16 @@ def _rebalance(conn: Connection, ctx: Mapping, risk: Mapping) -> tuple[dict[str,
     return results, inputs
 
 
+def period_end(as_of: dt.datetime) -> dt.datetime:
+    """End of the as-of day: risk rows are stamped with the UTC day whose close they use, so news and
+    alerts are read up to that day's end (a running day simply has no later rows yet)."""
+    return as_of.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
+
+
 def _items(conn: Connection, ctx: Mapping, risk: Mapping, kinds: Iterable[str]) -> list[tuple[FactSheet, dict]]:
     """The fact sheet and computed extras of each wanted kind (alerts only when there are some)."""
     kinds = set(kinds)
-    as_of: dt.datetime = risk["time"]
+    end = period_end(risk["time"])
     p = profile(ctx["risk_tolerance"])
     out: list[tuple[FactSheet, dict]] = []
     if "weekly_analysis" in kinds:
@@ -198,8 +204,8 @@ def _items(conn: Connection, ctx: Mapping, risk: Mapping, kinds: Iterable[str]) 
             )
     if "market_sentiment" in kinds:
         positions = q.holdings(conn, ctx["portfolio_id"])
-        rows = q.sentiment_rows(conn, [h["asset_id"] for h in positions], as_of - LOOKBACK, as_of)
-        per_asset = aggregate(rows, as_of, [h["symbol"] for h in positions])
+        rows = q.sentiment_rows(conn, [h["asset_id"] for h in positions], end - LOOKBACK, end)
+        per_asset = aggregate(rows, end, [h["symbol"] for h in positions])
         extra = {
             "sentiment": {
                 s.symbol: {
@@ -212,9 +218,9 @@ def _items(conn: Connection, ctx: Mapping, risk: Mapping, kinds: Iterable[str]) 
                 for s in per_asset
             }
         }
-        out.append((sheets.market_sentiment(per_asset, as_of), extra))
+        out.append((sheets.market_sentiment(per_asset, end), extra))
     if "risk_alert_explanation" in kinds:
-        recent = q.recent_alerts(conn, ctx["portfolio_id"], as_of - LOOKBACK, as_of)
+        recent = q.recent_alerts(conn, ctx["portfolio_id"], end - LOOKBACK, end)
         if recent:
             out.append((sheets.risk_alert_explanation(risk, recent), {}))
     return out

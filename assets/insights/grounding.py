@@ -3,8 +3,8 @@
 A written number ``x`` with ``d`` decimals grounds on a cited fact value ``v`` when
 :math:`|x - v| \\le \\tfrac12 10^{-d}` (it is ``v`` rounded to what was written), using the forms
 of :func:`assets.insights.facts.grounding_values` (percentages for fractions, magnitudes for
-signed values, numbers named in the fact's label). The sheet's asset symbols (``1INCH``) are not
-numbers.
+signed values, numbers named in the fact's label). The sheet's asset symbols (``1INCH``) and
+as-of days (``2025-06-30``) are not numbers; any other date is.
 The title cites nothing, so its numbers must match some fact of the sheet.
 """
 
@@ -20,6 +20,7 @@ _NUMBER = re.compile(
     r"(?<![\w.])[-+\u2212]?\$?(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<dec>\d+))?(?P<pct>\s?(?:%|percent\b))?"
 )
 _WORD = re.compile(r"\b[A-Za-z0-9]+\b")
+_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 
 
 @dataclass(frozen=True)
@@ -30,9 +31,13 @@ class WrittenNumber:
     percent: bool
 
 
-def numbers(text: str, symbols: frozenset[str] = frozenset()) -> list[WrittenNumber]:
-    """Every number written in ``text``; words in ``symbols`` (asset symbols such as ``1INCH``) are skipped."""
-    masked = _WORD.sub(lambda m: " " * len(m.group()) if m.group() in symbols else m.group(), text)
+def numbers(
+    text: str, symbols: frozenset[str] = frozenset(), dates: frozenset[str] = frozenset()
+) -> list[WrittenNumber]:
+    """Every number written in ``text``; words in ``symbols`` (asset symbols such as ``1INCH``) and
+    ISO dates in ``dates`` (the facts' as-of days) are skipped."""
+    masked = _DATE.sub(lambda m: " " * len(m.group()) if m.group() in dates else m.group(), text)
+    masked = _WORD.sub(lambda m: " " * len(m.group()) if m.group() in symbols else m.group(), masked)
     out = []
     for m in _NUMBER.finditer(masked):
         digits = m.group("int").replace(",", "")
@@ -64,6 +69,11 @@ def symbols_of(sheet: FactSheet) -> frozenset[str]:
     return frozenset(s for s in sheet.context.get("symbols", "").split(",") if s)
 
 
+def dates_of(sheet: FactSheet) -> frozenset[str]:
+    """The as-of days of the sheet and its facts: a text may name them."""
+    return frozenset([sheet.as_of[:10], *(f.as_of[:10] for f in sheet.facts)])
+
+
 def check_claim(claim: Claim, sheet: FactSheet, where: str) -> list[str]:
     """Problems with one claim: no citation, unknown fact ids, numbers its facts do not carry."""
     known = sheet.by_id()
@@ -75,7 +85,7 @@ def check_claim(claim: Claim, sheet: FactSheet, where: str) -> list[str]:
     cited = [known[i] for i in claim.fact_ids]
     return [
         f"{where}: number {n.text!r} matches none of the cited facts ({', '.join(claim.fact_ids)})"
-        for n in numbers(claim.text, symbols_of(sheet))
+        for n in numbers(claim.text, symbols_of(sheet), dates_of(sheet))
         if not grounded(n, cited)
     ]
 
@@ -83,7 +93,7 @@ def check_claim(claim: Claim, sheet: FactSheet, where: str) -> list[str]:
 def validate(draft: Draft, sheet: FactSheet) -> list[str]:
     """Every grounding problem of ``draft`` (empty when every number is grounded)."""
     problems: list[str] = []
-    for n in numbers(draft.title, symbols_of(sheet)):
+    for n in numbers(draft.title, symbols_of(sheet), dates_of(sheet)):
         if not grounded(n, list(sheet.facts)):
             problems.append(f"title: number {n.text!r} matches no fact of the sheet")
     for section in ("summary", "recommendations"):

@@ -42,7 +42,8 @@ def risk_row(prices: PriceMatrix, holdings: dict[str, float], *, portfolio_id: i
     q = np.array([holdings.get(s, 0.0) for s in prices.symbols])
     analysis = analyze(prices, q, portfolio_names=("p",), window=window)
     doc = report_from_analysis(analysis)["portfolio"]
-    t = dt.datetime.combine(prices.as_of, dt.time(23, 59, 59), tzinfo=dt.UTC)
+    # Stamped like the risk asset does: the start of the UTC day whose close it uses.
+    t = dt.datetime.combine(prices.as_of, dt.time(), tzinfo=dt.UTC)
     row = {c: doc.get(c) for c in METRIC_COLUMNS if c not in ("value_usd", "hhi", "effective_holdings", "risk_score")}
     row.update(
         portfolio_id=portfolio_id,
@@ -176,7 +177,7 @@ def seeded(db_url) -> dict:
         uid = add_user(conn, "moderate@example.com", "moderate", stablecoin_floor=0.1, turnover_limit=1.5)
         pid = add_portfolio(conn, uid, "Main", HOLDINGS)
         risk = store_risk(conn, pid, HOLDINGS)
-        t = risk["time"]
+        t = risk["time"] + dt.timedelta(days=1)  # news and alerts are read to the end of the as-of day
         add_news(conn, "BTC", "Bitcoin ETF inflows keep rising", t - dt.timedelta(hours=3), 0.9, 0.45)
         add_news(conn, "BTC", "Miners sell as fees drop", t - dt.timedelta(days=3), 0.6, -0.2)
         add_news(conn, "SOL", "Solana outage halts block production", t - dt.timedelta(days=2), 0.95, -0.5)

@@ -82,6 +82,12 @@ def test_symbols_with_digits_are_not_numbers_but_other_numbers_are():
     assert grounding.validate(one("1INCH is 7% of the portfolio.", "holding.1INCH.weight"), s) != []
 
 
+def test_as_of_days_may_be_named_other_dates_may_not():
+    s = sheet()
+    assert grounding.validate(one("As of 2025-06-30, volatility is 45.2%.", "risk.volatility_30d"), s) == []
+    assert grounding.validate(one("Since 2024-01-01, volatility is 45.2%.", "risk.volatility_30d"), s) != []
+
+
 def test_citations_must_exist_and_null_facts_ground_nothing():
     s = sheet()
     assert grounding.validate(one("Risk is elevated."), s) == ["summary[0]: cites no fact"]

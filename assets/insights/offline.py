@@ -313,8 +313,8 @@ def _sentiment(w: _Writer) -> Draft:
             )
         )
     title = "News sentiment of your assets" if w.sheet.headlines else "News sentiment: little news this week"
-    if not summary:
-        summary.append(Claim("There are no assets to report sentiment for.", [f.id for f in w.sheet.facts][:1]))
+    if not symbols:
+        summary.append(w.claim("The portfolio holds no assets to report news sentiment for.", "sentiment.assets"))
     return Draft(title=title, summary=_compact(summary), recommendations=_compact(recs))
 
 

@@ -35,6 +35,10 @@ _RISK_FACTS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+def _a(word: str) -> str:
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
+
 def iso(t: dt.datetime | str) -> str:
     return t if isinstance(t, str) else t.astimezone(dt.UTC).isoformat()
 
@@ -165,7 +169,7 @@ def _settings_facts(settings: Mapping, p: Profile, as_of: str) -> list[Fact]:
         ),
         fact(
             "tolerance.max_risk_score",
-            f"highest risk score for a {p.tolerance} investor",
+            f"highest risk score for {_a(p.tolerance)} investor",
             p.max_risk_score,
             "score",
             as_of,
@@ -173,7 +177,7 @@ def _settings_facts(settings: Mapping, p: Profile, as_of: str) -> list[Fact]:
         ),
         fact(
             "tolerance.max_volatility",
-            f"highest volatility for a {p.tolerance} investor",
+            f"highest volatility for {_a(p.tolerance)} investor",
             p.max_volatility,
             "fraction",
             as_of,
@@ -290,6 +294,9 @@ def market_sentiment(sentiments: Sequence[AssetSentiment], as_of: dt.datetime) -
     facts: list[Fact] = []
     heads: list[Headline] = []
     context = {"symbols": ",".join(s.symbol for s in sentiments)}
+    facts.append(
+        fact("sentiment.assets", "assets covered by the news sentiment", len(sentiments), "count", at, "news_sentiment")
+    )
     for s in sentiments:
         for window in ("24h", "7d"):
             facts.append(

@@ -120,3 +120,29 @@ def test_on_demand_for_one_portfolio_and_bad_requests(seeded):
     result = build.run(url, ["weekly_analysis"], portfolio_ids=[pid, other])
     assert [w.portfolio_id for w in result.written] == [pid]
     assert result.skipped == {other: "no portfolio risk metrics yet"}
+
+
+def test_an_empty_portfolio_gets_honest_insights_not_a_crash(seeded):
+    url = seeded["url"]
+    with transaction(url) as conn:
+        empty = add_portfolio(conn, seeded["user_id"], "Empty", {})
+        conn.execute(
+            sa.text(
+                "INSERT INTO portfolio_risk_metrics (portfolio_id, time, window_days, contributions, null_reasons) "
+                "VALUES (:p, :t, 90, CAST(:c AS jsonb), CAST(:n AS jsonb))"
+            ),
+            {
+                "p": empty,
+                "t": seeded["risk"]["time"],
+                "c": '{"null_reason": "the portfolio holds nothing", "holdings": {}}',
+                "n": '{"risk_score": "the portfolio holds nothing"}',
+            },
+        )
+    result = build.run(url, ALL, portfolio_ids=[empty])
+    stored = rows(url, empty)
+    assert set(stored) == set(ALL) - {"risk_alert_explanation"} and result.metadata()["fallbacks"] == 0
+    assert stored["rebalancing"]["structured"]["rebalance_null_reason"] == "the portfolio holds nothing"
+    assert "No rebalancing can be computed" in stored["rebalancing"]["body"]
+    assert "no assets to report news sentiment" in stored["market_sentiment"]["body"]
+    assert "risk score is not available" in stored["weekly_analysis"]["body"]
+    assert stored["personalized_recommendation"]["facts"]["context"]["verdict"] == "unknown"

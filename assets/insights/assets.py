@@ -9,6 +9,7 @@ from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, 
 from pydantic import Field
 
 from assets.insights import build
+from assets.partitions import MONITORING
 from assets.resources import LanguageModelResource, WarehouseResource
 
 
@@ -30,6 +31,7 @@ def _run(context: AssetExecutionContext, kinds, config: InsightsConfig, warehous
 @asset(
     deps=[AssetKey("portfolio_risk_metrics"), AssetKey("news_sentiment")],
     group_name="insights",
+    pool=MONITORING,
     kinds={"postgres", "openai"},
     tags={"domain": "insights"},
 )
@@ -47,6 +49,7 @@ def ai_insights(
 @asset(
     deps=[AssetKey("portfolio_risk_metrics")],
     group_name="insights",
+    pool=MONITORING,
     kinds={"postgres", "scipy", "openai"},
     tags={"domain": "insights"},
 )

@@ -46,13 +46,30 @@ class Draft(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     recommendations: Annotated[list[Claim], msgspec.Meta(max_length=6)]
 
 
+#: Keywords outside the subset every structured-output server accepts in strict mode (lengths and
+#: counts are still enforced by :func:`decode`).
+_UNPORTABLE = frozenset({"minLength", "maxLength", "minItems", "maxItems", "title"})
+
+
+def _portable(node, defs: dict):
+    if isinstance(node, list):
+        return [_portable(n, defs) for n in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        return _portable(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
+    out = {k: _portable(v, defs) for k, v in node.items() if k not in _UNPORTABLE and k != "properties"}
+    if "properties" in node:  # property names are data, not keywords
+        out["properties"] = {name: _portable(v, defs) for name, v in node["properties"].items()}
+    return out
+
+
 def answer_schema() -> dict:
-    """JSON schema of :class:`Draft` for structured output (root object, ``$defs`` for claims)."""
+    """JSON schema of :class:`Draft` for strict structured output, in the portable subset: one
+    inlined object tree (no ``$ref``), every field required, no extra fields, no length limits."""
     schema = msgspec.json.schema(Draft)
     defs = schema["$defs"]
-    root = dict(defs.pop("Draft"))
-    root["$defs"] = defs
-    return root
+    return _portable(defs["Draft"], defs)
 
 
 def decode(content: str | bytes) -> Draft:

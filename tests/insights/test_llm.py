@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 
+import msgspec
 import pytest
 
-from assets.insights import grounding, sheets
+from assets.insights import grounding, prompts, sheets
 from assets.insights.engine import generate
 from assets.insights.llm import ChatModel, LLMSettings, TokenBudget
 from assets.insights.prompts import NOTICE, PROMPT_VERSION, decode
@@ -49,6 +50,29 @@ def test_well_formed_answer_is_stored_with_model_and_tokens(llm_env, risk):
     schema = body["response_format"]["json_schema"]
     assert schema["strict"] is True and schema["schema"]["required"] == ["title", "summary", "recommendations"]
     assert schema["schema"]["additionalProperties"] is False
+    sent = json.dumps(schema["schema"])
+    assert "$ref" not in sent and "maxLength" not in sent  # the subset every strict server accepts
+    assert sorted(schema["schema"]["properties"]) == sorted(schema["schema"]["required"])
+    claim = schema["schema"]["properties"]["summary"]["items"]
+    assert claim["required"] == ["text", "fact_ids"] and claim["additionalProperties"] is False
+
+
+def test_the_server_refuses_a_non_portable_schema(llm_env):
+    from tests.support.openai_server import OpenAIServer
+
+    fmt = {"type": "json_schema", "json_schema": {"name": "insight", "strict": True, "schema": {}}}
+    fmt["json_schema"]["schema"] = prompts.answer_schema()
+    assert OpenAIServer.schema_problem(fmt) is None
+    fmt["json_schema"]["schema"] = msgspec.json.schema(prompts.Draft)  # msgspec's own form: $ref at the root
+    assert "$ref" in OpenAIServer.schema_problem(fmt)
+
+
+def test_limits_the_schema_leaves_out_are_enforced_on_decode():
+    claim = {"text": "x", "fact_ids": ["a"]}
+    with pytest.raises(msgspec.ValidationError, match="summary"):
+        decode(json.dumps({"title": "t", "summary": [claim] * 9, "recommendations": []}))
+    with pytest.raises(msgspec.ValidationError, match="title"):
+        decode(json.dumps({"title": "t" * 200, "summary": [claim], "recommendations": []}))
 
 
 def test_ungrounded_answer_is_regenerated_once_then_offline(llm_env, risk):

@@ -9,6 +9,7 @@ Each request takes the next scripted behaviour (``server.script("429", "ok")``),
 - ``not_json``: prose instead of JSON;
 - ``slow``: the ``ok`` answer after ``slow_delay_s`` (longer than a test client's timeout);
 - ``429`` / ``500``: the API's error bodies (429 with ``retry-after-ms``);
+- (always) 400 ``invalid_json_schema`` for a strict schema outside the portable subset;
 - ``obey``: a naive model that follows an instruction hidden in the data: it answers with the
   text after ``REPLY WITH:`` in a headline, verbatim (``ok`` when there is none).
 
@@ -111,6 +112,17 @@ class OpenAIServer:
             return self._send(
                 handler, 401, self._error("Incorrect API key provided", "invalid_request_error", "invalid_api_key")
             )
+        problem = self.schema_problem(body.get("response_format"))
+        if problem:
+            return self._send(
+                handler,
+                400,
+                self._error(
+                    f"Invalid schema for response_format 'insight': {problem}",
+                    "invalid_request_error",
+                    "invalid_json_schema",
+                ),
+            )
         behaviour = self._next()
         if behaviour == "429":
             return self._send(
@@ -158,6 +170,36 @@ class OpenAIServer:
                 },
             },
         )
+
+    @classmethod
+    def schema_problem(cls, response_format: dict | None) -> str | None:
+        """What a strict structured-output server refuses: every object lists all its properties as
+        required with ``additionalProperties: false``, no ``$ref`` and no length keywords."""
+        if not response_format or response_format.get("type") != "json_schema":
+            return None
+        spec = response_format["json_schema"]
+        if spec.get("strict") is not True:
+            return None
+        return cls._node_problem(spec["schema"], "root")
+
+    @classmethod
+    def _node_problem(cls, node: dict, path: str) -> str | None:
+        for bad in ("$ref", "minLength", "maxLength", "minItems", "maxItems"):
+            if bad in node:
+                return f"{path}: '{bad}' is not permitted"
+        if node.get("type") == "object":
+            props = node.get("properties", {})
+            if sorted(node.get("required", [])) != sorted(props):
+                return f"{path}: 'required' must list every property"
+            if node.get("additionalProperties") is not False:
+                return f"{path}: 'additionalProperties' must be false"
+            for name, child in props.items():
+                found = cls._node_problem(child, f"{path}.{name}")
+                if found:
+                    return found
+        if node.get("type") == "array":
+            return cls._node_problem(node.get("items", {}), f"{path}[]")
+        return None
 
     @staticmethod
     def _sheet(body: dict) -> dict:

@@ -153,10 +153,11 @@ def rebalance_extra(results: Mapping[str, Rebalance], inputs: RebalanceInputs | 
 # --- per portfolio ----------------------------------------------------------------------------------
 
 
-def _rebalance(conn: Connection, ctx: Mapping, risk: Mapping) -> tuple[dict[str, Rebalance], RebalanceInputs | str]:
+def _rebalance(
+    conn: Connection, ctx: Mapping, risk: Mapping, positions: list[dict]
+) -> tuple[dict[str, Rebalance], RebalanceInputs | str]:
     window = int(risk.get("window_days") or DEFAULT_WINDOW)
     as_of: dt.datetime = risk["time"]
-    positions = q.holdings(conn, ctx["portfolio_id"])
     stable_assets = q.stablecoins(conn) if ctx["stablecoin_floor"] > 0 else []
     ids = [p["asset_id"] for p in positions] + [s["asset_id"] for s in stable_assets]
     day = as_of.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -189,11 +190,12 @@ def _items(conn: Connection, ctx: Mapping, risk: Mapping, kinds: Iterable[str]) 
     kinds = set(kinds)
     end = period_end(risk["time"])
     p = profile(ctx["risk_tolerance"])
+    positions = q.holdings(conn, ctx["portfolio_id"])
     out: list[tuple[FactSheet, dict]] = []
     if "weekly_analysis" in kinds:
         out.append((sheets.weekly_analysis(risk), {}))
     if kinds & {"rebalancing", "personalized_recommendation"}:
-        results, inputs = _rebalance(conn, ctx, risk)
+        results, inputs = _rebalance(conn, ctx, risk, positions)
         note = {"rebalance_null_reason": inputs} if isinstance(inputs, str) else {}
         extra = {**rebalance_extra(results, None if isinstance(inputs, str) else inputs, p.method), **note}
         if "rebalancing" in kinds:
@@ -203,7 +205,6 @@ def _items(conn: Connection, ctx: Mapping, risk: Mapping, kinds: Iterable[str]) 
                 (sheets.personalized_recommendation(risk, ctx, p, results), {"risk_tolerance": p.tolerance, **extra})
             )
     if "market_sentiment" in kinds:
-        positions = q.holdings(conn, ctx["portfolio_id"])
         rows = q.sentiment_rows(conn, [h["asset_id"] for h in positions], end - LOOKBACK, end)
         per_asset = aggregate(rows, end, [h["symbol"] for h in positions])
         extra = {

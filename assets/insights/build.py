@@ -292,4 +292,9 @@ def run(
 
 
 def save_insight_row(conn: Connection, insight: Insight, ctx: Mapping, as_of: dt.datetime) -> int:
+    """Upsert the row; a cache hit on the very row it would replace leaves that row as it is (its
+    original token usage stays on record)."""
+    cached_from = (insight.structured.get("cache") or {}).get("insight_id")
+    if cached_from is not None and cached_from == q.insight_id(conn, ctx["portfolio_id"], insight.kind, as_of):
+        return cached_from
     return q.save_insight(conn, insight.row(user_id=ctx["user_id"], portfolio_id=ctx["portfolio_id"], as_of=as_of))

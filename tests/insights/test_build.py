@@ -94,8 +94,20 @@ def test_model_rows_and_the_warehouse_cache(seeded, llm_env):
     again = build.run(url, ["weekly_analysis", "market_sentiment"], chat=chat)
     assert llm_env.calls() == 2  # same facts: no new call
     assert again.metadata()["tokens"] == 0
-    cached = rows(url, pid)["weekly_analysis"]
-    assert cached["body"] == stored["weekly_analysis"]["body"] and cached["prompt_tokens"] == 0
+    assert rows(url, pid) == stored  # the rerun leaves the rows, and their recorded cost, as they were
+
+    with transaction(url) as conn:  # another portfolio with the very same facts reuses the answer
+        twin = add_portfolio(conn, seeded["user_id"], "Twin", HOLDINGS)
+        store_risk(conn, twin, HOLDINGS)
+    build.run(url, ["weekly_analysis"], portfolio_ids=[twin], chat=chat)
+    assert llm_env.calls() == 2
+    copy = rows(url, twin)["weekly_analysis"]
+    assert (
+        copy["provider"] == "openai"
+        and copy["prompt_tokens"] == 0
+        and copy["body"] == stored["weekly_analysis"]["body"]
+    )
+    assert copy["structured"]["cache"]["insight_id"] == stored["weekly_analysis"]["id"]
 
 
 def test_ungrounded_model_answer_is_never_stored(seeded, llm_env):

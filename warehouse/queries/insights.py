@@ -174,6 +174,14 @@ def save_insight(conn: Connection, row: dict[str, Any]) -> int:
     return conn.execute(stmt).scalar_one()
 
 
+def insight_id(conn: Connection, portfolio_id: int, kind: str, as_of: dt.datetime) -> int | None:
+    """The id of the stored insight of (portfolio, kind, as-of), if any."""
+    t = ai_insights
+    return conn.execute(
+        sa.select(t.c.id).where(t.c.portfolio_id == portfolio_id, t.c.kind == kind, t.c.as_of == as_of)
+    ).scalar()
+
+
 def insights(conn: Connection, portfolio_id: int, kind: str | None = None) -> list[dict[str, Any]]:
     """A portfolio's insights, newest first."""
     t = ai_insights

@@ -115,7 +115,8 @@ def main(argv: list[str]) -> dict:
     args = parser.parse_args(argv)
     raise_open_files()
     url = bench_database("crypto_risk_bench_api", fresh=True)
-    with serve("serving.app:create_app", url, workers=args.workers, ready_path="/health") as base:
+    with serve("serving.app:create_app", url, workers=args.workers, ready_path="/health") as served:
+        base = served.base
         token, pid = _user_and_portfolio(base)
         _risk_history(url, pid)
         path = f"/api/v1/portfolios/{pid}/risk"
@@ -123,7 +124,8 @@ def main(argv: list[str]) -> dict:
         max_rate(base, path, token, args.connections, 2)  # warm up every worker
         latencies, errors = open_loop(base, path, token, args.rate, args.connections, args.seconds)
         rps = max_rate(base, path, token, args.connections, args.seconds)
-    with serve("tests.benchmarks.servers:bare_app", url, workers=args.workers, ready_path="/bare") as bare:
+    with serve("tests.benchmarks.servers:bare_app", url, workers=args.workers, ready_path="/bare") as served:
+        bare = served.base
         max_rate(bare, "/bare", None, args.connections, 2)
         bare_rps = max_rate(bare, "/bare", None, args.connections, args.seconds)
     return {

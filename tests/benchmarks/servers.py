@@ -11,8 +11,10 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import httpx
+import psutil
 from litestar import Litestar, get
 
 from warehouse.settings import DatabaseUrl
@@ -43,34 +45,75 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@contextmanager
-def serve(factory: str, url: DatabaseUrl, *, workers: int, ready_path: str) -> Iterator[str]:
-    port = free_port()
-    env = os.environ | {
-        "CRYPTO_RISK_DATABASE_URL": url.url,
-        "CRYPTO_RISK_JWT_SECRET": SECRET,
-        "CRYPTO_RISK_ENV": "production",
-    }
-    cmd = [
+@dataclass(frozen=True)
+class Served:
+    base: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the server and its worker processes."""
+        root = psutil.Process(self.pid)
+        total = 0.0
+        for proc in [root, *root.children(recursive=True)]:
+            try:
+                times = proc.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += times.user + times.system
+        return total
+
+
+SERVERS = ("uvicorn", "granian")
+
+
+def server_command(server: str, factory: str, port: int, workers: int) -> list[str]:
+    """The server as ``crypto-risk serve --server SERVER`` runs it (no access log, no compression
+    of WebSocket messages, a deep accept backlog)."""
+    common = ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+    if server == "granian":
+        return [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            "--factory",
+            *common,
+            "--loop",
+            "uvloop",
+            "--no-access-log",
+            "--backlog",
+            "16384",
+            "--backpressure",
+            "16384",
+            factory,
+        ]
+    return [
         sys.executable,
         "-m",
         "uvicorn",
         factory,
         "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--log-level",
-        "warning",
+        *common,
         "--no-access-log",
         "--ws-per-message-deflate",
         "false",
         "--backlog",
         "4096",
     ]
+
+
+@contextmanager
+def serve(
+    factory: str, url: DatabaseUrl, *, workers: int, ready_path: str, server: str = "uvicorn"
+) -> Iterator[Served]:
+    port = free_port()
+    env = os.environ | {
+        "CRYPTO_RISK_DATABASE_URL": url.url,
+        "CRYPTO_RISK_JWT_SECRET": SECRET,
+        "CRYPTO_RISK_ENV": "production",
+    }
+    cmd = server_command(server, factory, port, workers)
     proc = subprocess.Popen(cmd, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -85,7 +128,7 @@ def serve(factory: str, url: DatabaseUrl, *, workers: int, ready_path: str) -> I
                 raise RuntimeError(f"{factory} did not start")
             time.sleep(0.2)
         time.sleep(0.5 * workers)  # let every worker finish its startup
-        yield base
+        yield Served(base, proc.pid)
     finally:
         proc.terminate()
         try:

@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.benchmarks.servers import SERVERS, raise_open_files, serve
+from tests.benchmarks.servers import raise_open_files, serve
 from tests.benchmarks.support import bench_database, percentile
 from warehouse.engine import transaction
 from warehouse.outbox import publish
@@ -35,13 +35,12 @@ def main(argv: list[str]) -> dict:
     parser.add_argument("--processes", type=int, default=4, help="client processes")
     parser.add_argument("--events", type=int, default=20)
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between events")
-    parser.add_argument("--server", choices=SERVERS, default="uvicorn")
     args = parser.parse_args(argv)
     limit = raise_open_files()
     if args.clients + 100 > limit:
         raise SystemExit(f"the open-file hard limit ({limit}) is too low for {args.clients} clients")
     url = bench_database("crypto_risk_bench_ws", fresh=True)
-    with serve("serving.app:create_app", url, workers=1, ready_path="/health", server=args.server) as served:
+    with serve("serving.app:create_app", url, workers=1, ready_path="/health") as served:
         ws_url = served.base.replace("http://", "ws://") + "/ws"
         shares = [args.clients // args.processes + (i < args.clients % args.processes) for i in range(args.processes)]
         started = time.monotonic()
@@ -89,7 +88,6 @@ def main(argv: list[str]) -> dict:
         "connect_seconds": round(connect_seconds, 1),
         "server_cpu_ms_per_event": round(server_cpu / args.events * 1000, 1),
         "clients_cpu_ms_per_event": round(sum(o["cpu_seconds"] for o in outputs) / args.events * 1000, 1),
-        "server": args.server,
         "client_processes": args.processes,
         "failed_clients": sum(o["failed"] for o in outputs),
         "note": "one serving process; clients and server share the machine's cores",

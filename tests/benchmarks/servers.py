@@ -63,39 +63,31 @@ class Served:
         return total
 
 
-SERVERS = ("uvicorn", "granian")
-
-
-def server_command(server: str, factory: str, port: int, workers: int) -> list[str]:
-    """The server as ``crypto-risk serve --server SERVER`` runs it (no access log, no compression
-    of WebSocket messages, a deep accept backlog)."""
-    common = ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
-    if server == "granian":
-        return [
-            sys.executable,
-            "-m",
-            "granian",
-            "--interface",
-            "asgi",
-            "--factory",
-            *common,
-            "--loop",
-            "uvloop",
-            "--no-access-log",
-            "--backlog",
-            "16384",
-            "--backpressure",
-            "16384",
-            factory,
-        ]
+def server_command(factory: str, port: int, workers: int) -> list[str]:
+    """uvicorn as ``crypto-risk serve`` runs it: uvloop and httptools (uvicorn's defaults when
+    installed, as here), the sans-I/O ``websockets`` implementation, no access log, no compression
+    of WebSocket messages, a deep accept backlog."""
     return [
         sys.executable,
         "-m",
         "uvicorn",
         factory,
         "--factory",
-        *common,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
         "--no-access-log",
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--ws",
+        "websockets-sansio",
         "--ws-per-message-deflate",
         "false",
         "--backlog",
@@ -104,16 +96,14 @@ def server_command(server: str, factory: str, port: int, workers: int) -> list[s
 
 
 @contextmanager
-def serve(
-    factory: str, url: DatabaseUrl, *, workers: int, ready_path: str, server: str = "uvicorn"
-) -> Iterator[Served]:
+def serve(factory: str, url: DatabaseUrl, *, workers: int, ready_path: str) -> Iterator[Served]:
     port = free_port()
     env = os.environ | {
         "CRYPTO_RISK_DATABASE_URL": url.url,
         "CRYPTO_RISK_JWT_SECRET": SECRET,
         "CRYPTO_RISK_ENV": "production",
     }
-    cmd = server_command(server, factory, port, workers)
+    cmd = server_command(factory, port, workers)
     proc = subprocess.Popen(cmd, env=env)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -126,8 +126,8 @@ class Hub:
             WS_DROPPED.labels("slow_consumer").inc()
 
     async def _beat(self) -> None:
-        """Every interval, queue a heartbeat for each subscriber that was sent nothing since the
-        last tick (so a quiet connection hears from the server at least every two intervals)."""
+        """Every interval, queue a heartbeat for each subscriber that was sent nothing else since
+        the last tick (so a quiet connection hears from the server once per interval)."""
         while True:
             await asyncio.sleep(self.heartbeat)
             for sub in list(self.subscribers):

@@ -116,7 +116,7 @@ class Stream:
         queue, send = self.sub.queue, self.send
         while True:
             item = await queue.get()
-            sent = 0
+            sent = replies = 0
             while True:
                 seq, message = item
                 if seq > self.last_sent:
@@ -127,10 +127,12 @@ class Stream:
                     await send(text_message(control("heartbeat", self.last_sent)))
                 elif seq == CONTROL:
                     await send(message)
+                    replies += 1
                 if queue.empty():
                     break
                 item = queue.get_nowait()
-            self.sub.active = True
+            if sent or replies:  # a heartbeat alone leaves the connection quiet: one per interval
+                self.sub.active = True
             if sent:
                 WS_EVENTS_SENT.inc(sent)
 

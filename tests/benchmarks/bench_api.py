@@ -9,8 +9,7 @@
 - the same max-rate run on a bare Litestar JSON route gives ``ratio_vs_bare``.
 
 Server and generator share the machine (2 cores here), so the figures are a floor; the server's
-CPU time per request is reported too. Targets: p99 <
-25 ms at 1,000 req/s offered, max_rps >= 3,000.
+CPU time per request is reported too. Targets: p99 < 25 ms at 1,000 req/s offered, max_rps >= 3,000.
 """
 
 from __future__ import annotations

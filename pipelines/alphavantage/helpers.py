@@ -19,9 +19,9 @@ import polars as pl
 
 from pipelines.alphavantage import settings as s
 from pipelines.alphavantage.settings import AlphaVantageSettings
-from pipelines.contracts import NewsArticleFrame, NewsSentimentFrame, PriceFrame, UTC_US, schema, validate
+from pipelines.contracts import UTC_US, NewsArticleFrame, NewsSentimentFrame, PriceFrame, schema, validate
 from pipelines.errors import ApiError, RateLimited
-from pipelines.http import Endpoint, Policy, ProviderHttp, StateStore
+from pipelines.http import Endpoint, Policy, ProviderClient, ProviderHttp, StateStore
 from pipelines.parsing import Reader, utc
 
 SOURCE = "alphavantage"
@@ -45,7 +45,7 @@ def check_body(endpoint: Endpoint, data: Any) -> None:
         raise ApiError(s.PROVIDER, endpoint.name, str(data["Error Message"]))
 
 
-class AlphaVantageClient:
+class AlphaVantageClient(ProviderClient):
     """The real Alpha Vantage API behind the shared resilience layer."""
 
     def __init__(self, settings: AlphaVantageSettings | None = None, *, store: StateStore | None = None,
@@ -60,15 +60,6 @@ class AlphaVantageClient:
             secret_params=frozenset({"apikey"}),
             **http_options,
         )
-
-    def close(self) -> None:
-        self.http.close()
-
-    def __enter__(self) -> AlphaVantageClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def _call(self, endpoint: Endpoint, *, use_cache: bool = True, **params: Any) -> dict:
         if not self.settings.api_key:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 import dlt
 import polars as pl
@@ -18,9 +17,9 @@ from dlt.extract.resource import DltResource
 from sqlalchemy.engine import Connection
 
 from pipelines.coingecko import helpers
+from pipelines.coingecko import settings as s
 from pipelines.coingecko.helpers import CoinGeckoClient
 from pipelines.contracts import PriceFrame, validate
-from pipelines.coingecko import settings as s
 from pipelines.parsing import utc
 from pipelines.store import Written, write_markets, write_prices, write_table
 

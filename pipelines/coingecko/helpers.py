@@ -11,15 +11,15 @@ import polars as pl
 
 from pipelines.coingecko import settings as s
 from pipelines.coingecko.settings import CoinGeckoSettings
-from pipelines.contracts import GlobalFrame, MarketFrame, PriceFrame, TrendingFrame, UTC_US, schema, validate
+from pipelines.contracts import UTC_US, GlobalFrame, MarketFrame, PriceFrame, TrendingFrame, schema, validate
 from pipelines.errors import ApiError
-from pipelines.http import Policy, ProviderHttp, StateStore
+from pipelines.http import Policy, ProviderClient, ProviderHttp, StateStore
 from pipelines.parsing import Reader, utc
 
 SOURCE = "coingecko"
 
 
-class CoinGeckoClient:
+class CoinGeckoClient(ProviderClient):
     """The real CoinGecko API (public, Demo or Pro) behind the shared resilience layer."""
 
     def __init__(self, settings: CoinGeckoSettings | None = None, *, store: StateStore | None = None,
@@ -33,15 +33,6 @@ class CoinGeckoClient:
             store=store,
             **http_options,
         )
-
-    def close(self) -> None:
-        self.http.close()
-
-    def __enter__(self) -> CoinGeckoClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def ping(self) -> Any:
         return self.http.get(s.PING, use_cache=False)

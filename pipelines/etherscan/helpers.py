@@ -22,7 +22,7 @@ from pipelines.contracts import WalletBalanceFrame, WalletTransactionFrame, sche
 from pipelines.errors import ApiError, RateLimited
 from pipelines.etherscan import settings as s
 from pipelines.etherscan.settings import EtherscanSettings
-from pipelines.http import Endpoint, Policy, ProviderHttp, StateStore
+from pipelines.http import Endpoint, Policy, ProviderClient, ProviderHttp, StateStore
 from pipelines.parsing import Reader, utc
 
 SOURCE = "etherscan"
@@ -51,7 +51,7 @@ def check_body(endpoint: Endpoint, data: Any) -> None:
     raise ApiError(s.PROVIDER, endpoint.name, f"{message}: {text}")
 
 
-class EtherscanClient:
+class EtherscanClient(ProviderClient):
     """The real Etherscan API V2 (``chainid`` on every call) behind the shared resilience layer."""
 
     def __init__(self, settings: EtherscanSettings | None = None, *, store: StateStore | None = None,
@@ -66,15 +66,6 @@ class EtherscanClient:
             secret_params=frozenset({"apikey"}),
             **http_options,
         )
-
-    def close(self) -> None:
-        self.http.close()
-
-    def __enter__(self) -> EtherscanClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def _call(self, endpoint: Endpoint, module: str, action: str, *, use_cache: bool = True, **params: Any) -> Any:
         query = {"chainid": self.settings.chain_id, "module": module, "action": action, **params}

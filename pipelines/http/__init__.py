@@ -3,7 +3,7 @@ jitter honouring ``Retry-After``, a circuit breaker, and a response cache with p
 Cache and limiter state are shared across processes (``pipelines.http.state``)."""
 
 from pipelines.http.breaker import CircuitBreaker
-from pipelines.http.client import CacheStats, Endpoint, Policy, ProviderHttp
+from pipelines.http.client import CacheStats, Endpoint, Policy, ProviderClient, ProviderHttp
 from pipelines.http.state import MemoryStore, PostgresStore, RedisStore, StateStore, store_from_env
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "Endpoint",
     "MemoryStore",
     "Policy",
+    "ProviderClient",
     "PostgresStore",
     "ProviderHttp",
     "RedisStore",

@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 import httpx
 import tenacity
@@ -292,3 +292,18 @@ def _error_text(response: httpx.Response) -> str:
             if key in body and isinstance(body[key], str | int):
                 return str(body[key])
     return json.dumps(body)[:200]
+
+
+class ProviderClient:
+    """Base of the provider clients: owns a ``ProviderHttp`` and closes it (also as a context)."""
+
+    http: ProviderHttp
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

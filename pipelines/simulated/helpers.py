@@ -26,6 +26,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.contracts import (
+    UTC_US,
     GlobalFrame,
     MarketFrame,
     NewsArticleFrame,
@@ -34,7 +35,6 @@ from pipelines.contracts import (
     TrendingFrame,
     WalletBalanceFrame,
     WalletTransactionFrame,
-    UTC_US,
     schema,
     validate,
 )

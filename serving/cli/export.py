@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from warehouse.export import EXPORTABLE, export_tables
 
 from warehouse import embedded
+from warehouse.export import EXPORTABLE, export_tables
 from warehouse.settings import home_dir
 
 

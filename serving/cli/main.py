@@ -11,6 +11,7 @@ from serving.cli.db import db
 from serving.cli.demo import demo
 from serving.cli.export import export
 from serving.cli.risk import risk
+from serving.cli.serve import serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,4 +27,5 @@ cli.add_command(db)
 cli.add_command(demo)
 cli.add_command(bench)
 cli.add_command(export)
+cli.add_command(serve)
 cli.add_command(risk)

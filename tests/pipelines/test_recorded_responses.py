@@ -78,7 +78,7 @@ def test_coingecko_ohlc_trending_global_and_simple_price(coingecko, shared_data)
 def test_coingecko_recorded_simple_prices_parse(shared_data, name, vs):
     data = json.loads((shared_data / "api/coingecko" / name).read_text())
     frame = cg.parse_simple_price(data, {"bitcoin": "BTC", "ethereum": "ETH"}, vs)
-    assert dict(zip(frame["symbol"], frame["price"])) == {
+    assert dict(zip(frame["symbol"], frame["price"], strict=True)) == {
         {"bitcoin": "BTC", "ethereum": "ETH"}[k]: float(v[vs]) for k, v in data.items()}
 
 

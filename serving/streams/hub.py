@@ -1,0 +1,188 @@
+"""One outbox listener per process, fanning events out to every WebSocket subscriber.
+
+A single async psycopg connection ``LISTEN``s on the outbox channel. Notifications only wake the
+reader; the reader then pages through ``events_after(last_seq)`` with a pooled connection, so a
+burst of commits costs one query, a dropped listener connection loses nothing (it catches up on
+reconnect), and seq order is kept. Each event is encoded once and offered to every subscriber's
+bounded queue without waiting: a slow client overflows its own queue and is dropped, never
+slowing the others.
+
+Fan-out cost is per subscriber, so the per-subscriber work is kept minimal: the ASGI send message
+is built once per event and shared by every connection, and heartbeats come from one hub-level
+timer rather than a task per connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import msgspec
+import psycopg
+from litestar.types import WebSocketSendEvent
+
+from serving.db import Db
+from serving.metrics import OUTBOX_EVENTS, WS_DROPPED
+from warehouse.outbox import NOTIFY_CHANNEL, OutboxEvent, events_after, latest_seq
+from warehouse.settings import DatabaseUrl
+
+log = logging.getLogger(__name__)
+
+PUBLIC_CHANNELS = frozenset({"price_updates"})
+PRIVATE_CHANNELS = frozenset({"portfolio_updates", "risk_metrics_updates", "alerts"})
+CHANNELS = PUBLIC_CHANNELS | PRIVATE_CHANNELS
+PAGE = 1000
+HEARTBEAT = -2  # queue marker: the connection sends a heartbeat carrying its own position
+
+
+def visible(event: OutboxEvent, channels: frozenset[str], user_id: int | None) -> bool:
+    """Whether a subscriber sees an event: its channel, and either public data or the user's own.
+    Alerts without a user are operator alerts and go to nobody here."""
+    if event.channel not in channels:
+        return False
+    if event.user_id is None:
+        return event.channel != "alerts"
+    return event.user_id == user_id
+
+
+def encode(event: OutboxEvent) -> bytes:
+    return msgspec.json.encode(event.message())
+
+
+def text_message(payload: bytes) -> WebSocketSendEvent:
+    """The ASGI ``websocket.send`` message for a JSON payload: built once, sent to many (the
+    server only reads it)."""
+    return {"type": "websocket.send", "bytes": None, "text": payload.decode()}
+
+
+NO_MESSAGE = text_message(b"")
+
+
+@dataclass(eq=False)
+class Subscriber:
+    channels: frozenset[str]
+    user_id: int | None
+    buffer: int
+    queue: asyncio.Queue[tuple[int, WebSocketSendEvent]] = field(init=False)
+    # Resolved when the buffer overflows; a future (not an Event) so a connection can wait on it
+    # together with its tasks without a task of its own.
+    dropped: asyncio.Future[None] = field(init=False)
+    # Whether anything was sent since the last heartbeat tick.
+    active: bool = False
+
+    def __post_init__(self) -> None:
+        self.queue = asyncio.Queue(maxsize=self.buffer)
+        self.dropped = asyncio.get_running_loop().create_future()
+
+    def offer(self, seq: int, message: WebSocketSendEvent) -> bool:
+        """Queue without waiting; False (and ``dropped`` resolved) when the buffer is full."""
+        try:
+            self.queue.put_nowait((seq, message))
+            return True
+        except asyncio.QueueFull:
+            if not self.dropped.done():
+                self.dropped.set_result(None)
+            return False
+
+
+class Hub:
+    def __init__(self, db: Db, url: DatabaseUrl, *, heartbeat: float) -> None:
+        self.db = db
+        self.url = url
+        self.heartbeat = heartbeat
+        self.last_seq = 0
+        self.subscribers: set[Subscriber] = set()
+        self.listeners: list[Callable[[list[OutboxEvent]], Awaitable[None]]] = []
+        self.listening = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+
+    async def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._listen(), name="outbox-listen")]
+        await self.listening.wait()
+        self.last_seq = await self.db.run(latest_seq)
+        self._tasks.append(asyncio.create_task(self._read(), name="outbox-read"))
+        self._tasks.append(asyncio.create_task(self._beat(), name="ws-heartbeat"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    def add(self, sub: Subscriber) -> None:
+        self.subscribers.add(sub)
+
+    def remove(self, sub: Subscriber) -> None:
+        self.subscribers.discard(sub)
+
+    def _offer(self, sub: Subscriber, seq: int, message: WebSocketSendEvent) -> None:
+        if not sub.offer(seq, message):
+            self.remove(sub)
+            WS_DROPPED.labels("slow_consumer").inc()
+
+    async def _beat(self) -> None:
+        """Every interval, queue a heartbeat for each subscriber that was sent nothing else since
+        the last tick (so a quiet connection hears from the server once per interval)."""
+        while True:
+            await asyncio.sleep(self.heartbeat)
+            for sub in list(self.subscribers):
+                if not sub.active:
+                    self._offer(sub, HEARTBEAT, NO_MESSAGE)
+                sub.active = False
+
+    async def _listen(self) -> None:
+        delay = 0.5
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(self.url.libpq, autocommit=True) as conn:
+                    await conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    self.listening.set()
+                    self._wake.set()  # catch up on whatever committed while we were away
+                    delay = 0.5
+                    async for _ in conn.notifies():
+                        self._wake.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database restarted or the network blipped: retry
+                log.warning("outbox listener lost its connection (%s); retrying in %.1fs", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    async def _read(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                while True:
+                    events = await self.db.run(events_after, self.last_seq, limit=PAGE)
+                    if events:
+                        await self._dispatch(events)
+                    if len(events) < PAGE:
+                        break
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("reading the outbox failed; retrying")
+                await asyncio.sleep(1.0)
+                self._wake.set()
+
+    async def _dispatch(self, events: list[OutboxEvent]) -> None:
+        OUTBOX_EVENTS.inc(len(events))
+        for listener in self.listeners:
+            await listener(events)
+        for event in events:
+            if event.channel in CHANNELS:
+                message = text_message(encode(event))
+                for sub in list(self.subscribers):
+                    if visible(event, sub.channels, sub.user_id):
+                        self._offer(sub, event.seq, message)
+            # ``last_seq`` means "offered to every subscriber" (a live-only subscriber starts here).
+            self.last_seq = event.seq
+            # Let every connection's sender run between events: a burst then fills only the
+            # buffers of clients that really cannot keep up.
+            await asyncio.sleep(0)

@@ -138,7 +138,16 @@ class CoinGeckoMarket:
         return [s for s in known if s in COINGECKO_IDS]
 
     def prices(self, symbols, start, end, interval):
-        return market_api.fetch_prices(self.source, symbols, start, end, interval=interval, client=self._client)
+        if interval == "1d":
+            return market_api.fetch_prices(self.source, symbols, start, end, interval=interval, client=self._client)
+        # Intraday: CoinGecko answers ranges under a day with 5-minute points (the running day).
+        from pipelines.coingecko import helpers as cg
+        from pipelines.market import coingecko_ids
+
+        frames = [cg.parse_market_chart(self._client.market_chart_range(cid, start, end), symbol)
+                  for cid, symbol in coingecko_ids(symbols).items()]
+        frame = pl.concat(frames) if frames else pl.DataFrame()
+        return frame.filter((pl.col("time") >= start) & (pl.col("time") < end)) if frames else frame
 
     def markets(self, at):
         return market_api.fetch_markets(self.source, client=self._client)

@@ -189,7 +189,11 @@ def _run_servers(env: dict[str, str], ui_port: int, api_port: int) -> None:
 @click.option("--api-port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="API port.")
 def demo(no_serve: bool, days: int, ui_port: int, api_port: int) -> None:
     """The quickstart: database, Dagster, demo users, a simulated backfill, then the servers."""
-    warnings.filterwarnings("ignore", category=UserWarning, module="dagster")  # beta/preview notices
+    from dagster import BetaWarning, PreviewWarning
+
+    # Single-run backfill policies (beta) and partitioned checks (preview) are used on purpose.
+    warnings.filterwarnings("ignore", category=BetaWarning)
+    warnings.filterwarnings("ignore", category=PreviewWarning)
     total = 5 if no_serve else 6
     with _step(1, total, "database (embedded PostgreSQL unless CRYPTO_RISK_DATABASE_URL is set) and migrations"):
         try:

@@ -10,6 +10,7 @@ from serving.cli.bench import bench
 from serving.cli.db import db
 from serving.cli.export import export
 from serving.cli.risk import risk
+from serving.cli.serve import serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,3 +26,4 @@ cli.add_command(db)
 cli.add_command(bench)
 cli.add_command(export)
 cli.add_command(risk)
+cli.add_command(serve)

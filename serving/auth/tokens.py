@@ -1,0 +1,64 @@
+"""JWT access tokens (HS256 through Litestar's JWTAuth, i.e. PyJWT with an explicit algorithm list,
+so ``alg: none`` and any other algorithm are refused) and opaque refresh tokens."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException
+from litestar.security.jwt import JWTAuth, Token
+
+ALGORITHM = "HS256"
+ISSUER = "crypto-risk"
+# Public routes opt out with this handler option; everything else needs a bearer token.
+PUBLIC = {"exclude_from_auth": True}
+
+
+@dataclass(frozen=True)
+class AuthUser:
+    id: int
+
+
+def _user_from_token(token: Token, _: ASGIConnection[Any, Any, Any, Any]) -> AuthUser | None:
+    # No database round trip: the token is short-lived and every query filters by this id.
+    return AuthUser(int(token.sub)) if token.sub.isdigit() else None
+
+
+def build_jwt_auth(secret: str, access_seconds: int, exclude: list[str]) -> JWTAuth[AuthUser, Token]:
+    return JWTAuth[AuthUser, Token](
+        retrieve_user_handler=_user_from_token,
+        token_secret=secret,
+        algorithm=ALGORITHM,
+        default_token_expiration=timedelta(seconds=access_seconds),
+        accepted_issuers=[ISSUER],
+        require_claims=["exp", "iat", "sub", "iss"],
+        exclude=exclude,
+        exclude_opt_key="exclude_from_auth",
+    )
+
+
+def issue_access_token(auth: JWTAuth[AuthUser, Token], user_id: int) -> str:
+    return auth.create_token(identifier=str(user_id), token_issuer=ISSUER)
+
+
+def decode_access_token(auth: JWTAuth[AuthUser, Token], encoded: str) -> AuthUser:
+    """For the WebSocket subscribe message; raises ``NotAuthorizedException`` when invalid."""
+    token = Token.decode(
+        encoded,
+        secret=auth.token_secret,
+        algorithm=ALGORITHM,
+        issuer=[ISSUER],
+        require_claims=["exp", "iat", "sub", "iss"],
+    )
+    user = _user_from_token(token, None)  # type: ignore[arg-type]
+    if user is None:
+        raise NotAuthorizedException("invalid token subject")
+    return user
+
+
+def new_refresh_token() -> str:
+    return secrets.token_urlsafe(32)

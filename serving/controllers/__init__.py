@@ -1,0 +1,1 @@
+"""One Litestar controller per REST resource; handlers call warehouse queries through ``Db``."""

@@ -1,0 +1,1 @@
+"""WebSocket streaming of outbox events."""

@@ -1,0 +1,199 @@
+"""WebSocket ``/ws``: subscribe, replay from the outbox, then live events from the hub.
+
+Protocol (ARCHITECTURE.md): the client's first message is
+``{"op": "subscribe", "channels": [...], "since": SEQ?, "token": JWT?}``; every server message is
+``{"channel", "seq", "type", "data"}``. Control messages have ``channel: null``: ``subscribed``
+(``seq`` = where the stream starts), ``heartbeat`` (``seq`` = last event sent), ``pong``,
+``error``. Replay and live events are merged by seq, so each event arrives once, in order.
+
+Close codes: 4400 bad subscribe message, 4401 missing or invalid token, 1013 the client read too
+slowly and its buffer overflowed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Annotated, Literal
+
+import msgspec
+from litestar import WebSocket, websocket
+from litestar.exceptions import NotAuthorizedException, WebSocketDisconnect
+
+from serving.auth.tokens import decode_access_token
+from serving.metrics import WS_CONNECTIONS, WS_EVENTS_SENT
+from serving.streams.hub import PRIVATE_CHANNELS, Hub, Subscriber, encode, visible
+from warehouse.outbox import events_after
+
+Channel = Literal["price_updates", "portfolio_updates", "risk_metrics_updates", "alerts"]
+REPLAY_PAGE = 500
+HEARTBEAT = -2
+
+
+class Subscribe(msgspec.Struct, forbid_unknown_fields=True):
+    op: Literal["subscribe"]
+    channels: Annotated[list[Channel], msgspec.Meta(min_length=1, max_length=4)]
+    since: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    token: str | None = None
+
+
+class Refused(Exception):
+    def __init__(self, code: int, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.code, self.field, self.message = code, field, message
+
+
+def control(kind: str, seq: int | None, data: dict | None = None) -> bytes:
+    return msgspec.json.encode({"channel": None, "seq": seq, "type": kind, "data": data or {}})
+
+
+def _field_of(exc: msgspec.ValidationError) -> str | None:
+    text = str(exc)
+    return text.rsplit("`$.", 1)[1].split("`")[0].split("[")[0] if "`$." in text else None
+
+
+async def _handshake(socket: WebSocket, timeout: float) -> Subscribe:
+    try:
+        raw = await asyncio.wait_for(socket.receive_data(mode="text"), timeout)
+        return msgspec.json.decode(raw, type=Subscribe)
+    except TimeoutError:
+        raise Refused(4400, None, "no subscribe message in time") from None
+    except msgspec.ValidationError as exc:
+        raise Refused(4400, _field_of(exc), str(exc)) from None
+    except msgspec.DecodeError:
+        raise Refused(4400, None, "the message is not JSON") from None
+
+
+def _authorize(socket: WebSocket, request: Subscribe) -> int | None:
+    private = PRIVATE_CHANNELS.intersection(request.channels)
+    if request.token is None:
+        if private:
+            raise Refused(4401, "token", f"channels {', '.join(sorted(private))} need a token")
+        return None
+    try:
+        return decode_access_token(socket.app.state.jwt_auth, request.token).id
+    except NotAuthorizedException:
+        raise Refused(4401, "token", "the token is invalid or expired") from None
+
+
+class Stream:
+    """One subscribed connection."""
+
+    def __init__(self, socket: WebSocket, hub: Hub, sub: Subscriber, heartbeat: float) -> None:
+        self.socket, self.hub, self.sub, self.heartbeat = socket, hub, sub, heartbeat
+        self.last_sent = 0
+        self.active = False
+
+    async def _send(self, seq: int, message: bytes) -> None:
+        if seq > self.last_sent:
+            await self.socket.send_data(message, mode="text")
+            self.last_sent = seq
+            WS_EVENTS_SENT.inc()
+
+    async def replay(self, since: int) -> None:
+        """Send every stored event after ``since``; join the hub before the last page so
+        nothing committed in between is missed (duplicates are dropped by seq)."""
+        self.last_sent = since
+        joined = False
+        while True:
+            events = await self.hub.db.run(
+                events_after,
+                self.last_sent,
+                channels=sorted(self.sub.channels),
+                user_id=self.sub.user_id,
+                limit=REPLAY_PAGE,
+            )
+            for event in events:
+                if visible(event, self.sub.channels, self.sub.user_id):
+                    await self._send(event.seq, encode(event))
+                else:
+                    self.last_sent = max(self.last_sent, event.seq)
+            if len(events) < REPLAY_PAGE:
+                if joined:
+                    return
+                self.hub.add(self.sub)
+                joined = True
+
+    async def pump(self) -> None:
+        # A plain ``queue.get()`` (no wait_for wrapper): the sender wakes in the same loop turn
+        # the hub offers an event, so a burst drains as fast as the client reads.
+        while True:
+            seq, message = await self.sub.queue.get()
+            if seq == HEARTBEAT:
+                await self.socket.send_data(control("heartbeat", self.last_sent), mode="text")
+            elif seq < 0:  # a control message queued by the reader
+                await self.socket.send_data(message, mode="text")
+            else:
+                await self._send(seq, message)
+            self.active = True
+
+    async def beat(self) -> None:
+        """Queue a heartbeat after each quiet interval."""
+        while True:
+            await asyncio.sleep(self.heartbeat)
+            if not self.active:
+                self.sub.offer(HEARTBEAT, b"")
+            self.active = False
+
+    async def read(self) -> None:
+        while True:
+            raw = await self.socket.receive_data(mode="text")
+            try:
+                op = msgspec.json.decode(raw).get("op")
+            except (msgspec.DecodeError, AttributeError):
+                op = None
+            reply = (
+                control("pong", self.last_sent)
+                if op == "ping"
+                else control("error", None, {"message": 'only {"op": "ping"} is accepted after subscribing'})
+            )
+            self.sub.offer(-1, reply)
+
+
+async def _until_first(*aws) -> None:
+    tasks = [asyncio.ensure_future(a) for a in aws]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, Exception):
+                await task
+
+
+@websocket("/ws", opt={"exclude_from_auth": True})
+async def stream(socket: WebSocket) -> None:
+    """Live outbox events; see the module docstring for the protocol."""
+    settings, hub = socket.app.state.settings, socket.app.state.hub
+    await socket.accept()
+    WS_CONNECTIONS.inc()
+    sub: Subscriber | None = None
+    try:
+        request = await _handshake(socket, settings.ws_subscribe_timeout_seconds)
+        user_id = _authorize(socket, request)
+        sub = Subscriber(frozenset(request.channels), user_id, settings.ws_buffer)
+        start = hub.last_seq if request.since is None else request.since
+        await socket.send_data(
+            control("subscribed", start, {"channels": sorted(sub.channels), "user_id": user_id}), mode="text"
+        )
+        s = Stream(socket, hub, sub, settings.ws_heartbeat_seconds)
+        if request.since is None:
+            s.last_sent = start
+            hub.add(sub)
+        else:
+            await s.replay(request.since)
+        await _until_first(s.pump(), s.read(), s.beat(), sub.dropped.wait())
+        if sub.dropped.is_set():
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(socket.close(code=1013, reason="slow consumer: buffer overflow"), 1.0)
+    except Refused as exc:
+        with contextlib.suppress(Exception):
+            await socket.send_data(control("error", None, {"field": exc.field, "message": exc.message}), mode="text")
+            await socket.close(code=exc.code, reason=exc.message[:120])
+    except WebSocketDisconnect:
+        pass
+    finally:
+        if sub is not None:
+            hub.remove(sub)
+        WS_CONNECTIONS.dec()

@@ -25,5 +25,5 @@ def cli(verbose: bool) -> None:
 cli.add_command(db)
 cli.add_command(bench)
 cli.add_command(export)
-cli.add_command(risk)
 cli.add_command(serve)
+cli.add_command(risk)

@@ -37,7 +37,7 @@ class PortfolioMetricsOut(MetricsOut):
     value_usd: float | None = None
     hhi: float | None = None
     effective_holdings: float | None = None
-    risk_score: int | None = None
+    risk_score: float | None = None  # 1 (lowest risk) .. 10, two decimals
     score_components: dict[str, Any] = {}
     contributions: dict[str, Any] = {}
     stress: dict[str, Any] = {}

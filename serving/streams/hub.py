@@ -134,18 +134,18 @@ class Hub:
                 self._wake.set()
 
     async def _dispatch(self, events: list[OutboxEvent]) -> None:
-        self.last_seq = events[-1].seq
         OUTBOX_EVENTS.inc(len(events))
         for listener in self.listeners:
             await listener(events)
         for event in events:
-            if event.channel not in CHANNELS:
-                continue
-            message = encode(event)
-            for sub in list(self.subscribers):
-                if visible(event, sub.channels, sub.user_id) and not sub.offer(event.seq, message):
-                    self.remove(sub)
-                    WS_DROPPED.labels("slow_consumer").inc()
+            if event.channel in CHANNELS:
+                message = encode(event)
+                for sub in list(self.subscribers):
+                    if visible(event, sub.channels, sub.user_id) and not sub.offer(event.seq, message):
+                        self.remove(sub)
+                        WS_DROPPED.labels("slow_consumer").inc()
+            # ``last_seq`` means "offered to every subscriber" (a live-only subscriber starts here).
+            self.last_seq = event.seq
             # Let every connection's sender run between events: a burst then fills only the
             # buffers of clients that really cannot keep up.
             await asyncio.sleep(0)

@@ -173,15 +173,17 @@ async def stream(socket: WebSocket) -> None:
         request = await _handshake(socket, settings.ws_subscribe_timeout_seconds)
         user_id = _authorize(socket, request)
         sub = Subscriber(frozenset(request.channels), user_id, settings.ws_buffer)
-        start = hub.last_seq if request.since is None else request.since
+        s = Stream(socket, hub, sub, settings.ws_heartbeat_seconds)
+        if request.since is None:
+            # Join in the same loop turn as reading the position: no event falls in between.
+            s.last_sent = start = hub.last_seq
+            hub.add(sub)
+        else:
+            start = request.since
         await socket.send_data(
             control("subscribed", start, {"channels": sorted(sub.channels), "user_id": user_id}), mode="text"
         )
-        s = Stream(socket, hub, sub, settings.ws_heartbeat_seconds)
-        if request.since is None:
-            s.last_sent = start
-            hub.add(sub)
-        else:
+        if request.since is not None:
             await s.replay(request.since)
         await _until_first(s.pump(), s.read(), s.beat(), sub.dropped.wait())
         if sub.dropped.is_set():

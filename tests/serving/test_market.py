@@ -103,12 +103,11 @@ def test_asset_risk_overview_trending(client, alice, db_url):
 
 def test_cache_hits_and_outbox_invalidation(client, alice, db_url):
     h = alice.headers
-    write_price_partition(db_url, "SOL", DAY, [10.0])
+    seq = write_price_partition(db_url, "SOL", DAY, [10.0])
     url = "/api/v1/assets/SOL/prices?interval=1d"
-    deadline = time.monotonic() + 5
-    while client.get(url, headers=h).json()["total"] != 1:  # the write's own event flushes the cache
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    hub = client.app.state.hub
+    eventually(lambda: hub.last_seq, lambda last: last >= seq)  # its flush is behind us
+    assert client.get(url, headers=h).json()["total"] == 1
     hits = _metric(client, "crypto_risk_cache_requests_total", '{result="hit"}')
     assert client.get(url, headers=h).json()["items"][0]["close"] == 10.0
     assert _metric(client, "crypto_risk_cache_requests_total", '{result="hit"}') == hits + 1

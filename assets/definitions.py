@@ -60,6 +60,7 @@ defs = Definitions(
         risk_schedules.risk_job,
         risk_schedules.portfolio_risk_job,
         reports_schedules.export_job,
+        reports_schedules.weekly_reports_job,
     ],
     schedules=[
         ingest_schedules.prices_every_5_minutes,
@@ -70,6 +71,7 @@ defs = Definitions(
         onchain_schedules.wallets_hourly,
         risk_schedules.risk_daily,
         reports_schedules.export_daily,
+        reports_schedules.weekly_reports_monday,
     ],
     sensors=[portfolio_sensors.holdings_changed_sensor, risk_sensors.risk_alert_sensor, reports_sensors.run_failure_alert],
     resources=resources(),

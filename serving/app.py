@@ -37,6 +37,7 @@ from serving.controllers.holdings import HoldingController
 from serving.controllers.market import MarketController
 from serving.controllers.portfolio_risk import PortfolioRiskController
 from serving.controllers.portfolios import PortfolioController
+from serving.controllers.reports import ReportController
 from serving.controllers.settings import SettingsController
 from serving.controllers.wallets import WalletController
 from serving.dashboard import dashboard_router
@@ -101,6 +102,7 @@ def create_app(settings: ServingSettings | None = None) -> Litestar:
             HoldingController,
             WalletController,
             PortfolioRiskController,
+            ReportController,
             AssetController,
             MarketController,
             AlertController,

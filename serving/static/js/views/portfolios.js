@@ -107,7 +107,7 @@ function importPanel(ctx) {
     h("p", { class: "sub" }, "Header symbol,quantity[,cost_basis]. A held symbol is overwritten; any bad row rejects the whole file."),
     h("label", { class: "field", for: "csv-file" }, "CSV file", file),
     h("label", { class: "field", for: "csv-text" }, "or paste", text),
-    h("div", {}, h("button", { type: "button", onclick: async () => {
+    h("div", {}, h("button", { type: "button", id: "csv-import", onclick: async () => {
       report.replaceChildren();
       try {
         const r = await api(`/portfolios/${ctx.portfolioId}/holdings/import`, { method: "POST", body: text.value, contentType: "text/csv" });

@@ -38,6 +38,12 @@ def _wait_value(page, expected: float) -> None:
     )
 
 
+def _shot(page, path) -> None:
+    """A full-page screenshot without the toasts that happen to be up."""
+    page.evaluate("document.getElementById('toasts').replaceChildren()")
+    page.screenshot(path=path, full_page=True)
+
+
 def _sign_up_with_keyboard(page, base: str) -> None:
     page.goto(base + "/")
     page.wait_for_selector("form[aria-label='Log in']")
@@ -87,7 +93,7 @@ def test_investor_journey(server, page, db_url, screenshots):
     report_rows = page.locator("#import-report tbody tr")
     assert report_rows.count() == 2
     assert {report_rows.nth(i).locator("td").first.inner_text() for i in range(2)} == {"2", "4"}
-    page.screenshot(path=screenshots / "portfolios.png", full_page=True)
+    _shot(page, screenshots / "portfolios.png")
 
     # Overview before the risk assets ran: value yes, risk score honestly absent.
     page.click("nav >> text=Overview")
@@ -105,7 +111,7 @@ def test_investor_journey(server, page, db_url, screenshots):
     btc = prices["BTC"][-1][1] * 1.05
     warehouse_rows.push_price(db_url, "BTC", btc, now)
     _wait_value(page, _expected_value(prices, {"BTC": btc}))
-    page.screenshot(path=screenshots / "overview.png", full_page=True)
+    _shot(page, screenshots / "overview.png")
 
     # The server restarts; a price published meanwhile arrives after the reconnect (since=seq).
     page.console.outage = True
@@ -125,6 +131,14 @@ def test_investor_journey(server, page, db_url, screenshots):
     page.wait_for_selector("#alert-count:has-text('1')")
     page.click("nav >> text=Alerts")
     page.wait_for_selector(f"#alert-list li[data-alert='{alert_id}']")
+    # A rule set from the same page (what the risk sensor evaluates).
+    page.select_option("#rule-kind", "var_breach")
+    page.fill("#rule-threshold", "0.05")
+    page.click("form[aria-label='New alert rule'] button")
+    page.wait_for_selector("td:has-text('1-day VaR 95% above')")
+    with transaction(db_url) as conn:
+        rule = conn.execute(sa.text("SELECT kind, threshold, portfolio_id FROM alert_rules")).one()
+    assert tuple(rule) == ("var_breach", 0.05, portfolio_id)
     page.screenshot(path=screenshots / "alerts.png", full_page=True)
     page.click(f"button[aria-label='Acknowledge {title}']")
     page.wait_for_selector(f"#alert-list li[data-alert='{alert_id}']", state="detached")
@@ -139,25 +153,25 @@ def test_investor_journey(server, page, db_url, screenshots):
         page.wait_for_selector(selector)
     assert page.locator("#metrics tr[data-metric='var_95'] td").nth(3).inner_text() == "365d"
     page.wait_for_timeout(500)  # charts draw on the next frame
-    page.screenshot(path=screenshots / "risk.png", full_page=True)
+    _shot(page, screenshots / "risk.png")
 
     page.click("nav >> text=Insights")
     page.wait_for_selector("#insights li")
     page.click("#insights summary")
     page.wait_for_selector("#insights .facts li:has-text('largest_holding')")
-    page.screenshot(path=screenshots / "insights.png", full_page=True)
+    _shot(page, screenshots / "insights.png")
 
     page.click("nav >> text=Market")
     page.wait_for_selector("#top-assets tbody tr")
     assert page.is_visible("#sim-badge")  # simulated prices are labelled as such
-    page.screenshot(path=screenshots / "market.png", full_page=True)
+    _shot(page, screenshots / "market.png")
 
     page.click("#top-assets >> text=ETH")
     page.wait_for_selector("h1:has-text('Ethereum (ETH)')")
     page.click("text=1h · 7 days")
     page.wait_for_selector("h2:has-text('1h candles')")
     page.wait_for_timeout(500)
-    page.screenshot(path=screenshots / "asset.png", full_page=True)
+    _shot(page, screenshots / "asset.png")
 
     monday = yesterday - dt.timedelta(days=yesterday.weekday())
     with transaction(db_url) as conn:
@@ -178,7 +192,7 @@ def test_investor_journey(server, page, db_url, screenshots):
     assert "weekly risk report" in report.title()
     report.screenshot(path=screenshots / "report.png", full_page=True)
     report.close()
-    page.screenshot(path=screenshots / "reports.png", full_page=True)
+    _shot(page, screenshots / "reports.png")
 
     # The browser logs the two refusals above (NOPE, the bad CSV) as failed loads; nothing else.
     refused = [e for e in page.console.errors if "status of 422" in e]

@@ -43,13 +43,14 @@ def ids(url: DatabaseUrl) -> dict[str, int]:
 
 def daily_prices(today: dt.date) -> dict[str, list[tuple[dt.datetime, float]]]:
     """Daily closes (23:00 UTC) for DAYS days up to ``today``: a seeded random walk per asset,
-    BTC and ETH correlated, so every chart and metric has something real to show."""
-    rng = np.random.default_rng(7)
+    BTC, ETH and SOL correlated, so every chart and metric has something real to show."""
+    rng = np.random.default_rng(90)
     common = rng.standard_normal(DAYS)
     out = {}
     for symbol, (p0, mu, sigma) in MODEL.items():
         z = 0.7 * common + 0.71 * rng.standard_normal(DAYS) if symbol != "USDC" else rng.standard_normal(DAYS)
-        path = p0 * np.exp(np.cumsum(mu + sigma * z))
+        # A stablecoin stays near its peg; the others walk.
+        path = p0 * (1 + sigma * z) if symbol == "USDC" else p0 * np.exp(np.cumsum(mu + sigma * z))
         start = dt.datetime.combine(today - dt.timedelta(days=DAYS - 1), dt.time(23), dt.UTC)
         out[symbol] = [(start + dt.timedelta(days=d), float(path[d])) for d in range(DAYS)]
     return out

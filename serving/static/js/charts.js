@@ -24,6 +24,7 @@ const dayTick = (v) => new Date(v).toISOString().slice(0, 10);
 
 /** series: [{label, points: [[timeMs, y], ...]}] */
 export function lineChart(series, { label, yFormat = (v) => v, xFormat = dayTick, fill = false, cls } = {}) {
+  const xs = series.flatMap((s) => s.points.map(([x]) => x));
   return make({
     type: "line", label,
     data: { datasets: series.map((s, i) => ({
@@ -32,7 +33,8 @@ export function lineChart(series, { label, yFormat = (v) => v, xFormat = dayTick
     })) },
     options: {
       parsing: false, interaction: { mode: "index", intersect: false },
-      scales: { x: { type: "linear", ticks: { callback: xFormat, maxTicksLimit: 6 } }, y: { ticks: { callback: yFormat } } },
+      scales: { x: { type: "linear", min: Math.min(...xs), max: Math.max(...xs), ticks: { callback: xFormat, maxTicksLimit: 6 } },
+        y: { ticks: { callback: yFormat } } },
       plugins: { tooltip: { callbacks: { title: (items) => items.length ? xFormat(items[0].parsed.x) : "",
         label: (c) => `${c.dataset.label}: ${yFormat(c.parsed.y)}` } } },
     },

@@ -15,6 +15,9 @@ from serving.pagination import to_page
 from serving.schemas.reports import ReportOut
 from warehouse.queries import reports
 
+# A report is a static page: inline styles and SVG, nothing else may load or run.
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
+
 
 class ReportController(Controller):
     path = "/portfolios/{portfolio_id:int}/reports"
@@ -50,5 +53,5 @@ class ReportController(Controller):
         return Response(
             row["html"].encode(),
             media_type="text/html; charset=utf-8",
-            headers={"Content-Disposition": f'inline; filename="{name}.html"'},
+            headers={"Content-Disposition": f'inline; filename="{name}.html"', "Content-Security-Policy": REPORT_CSP},
         )

@@ -4,6 +4,7 @@ see risk appear, receive a pushed price, survive a server restart, acknowledge a
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -40,7 +41,7 @@ def _wait_value(page, expected: float) -> None:
 
 def _shot(page, path) -> None:
     """A full-page screenshot without the toasts that happen to be up."""
-    page.evaluate("document.getElementById('toasts').replaceChildren()")
+    page.evaluate("document.getElementById('toasts').replaceChildren(); scrollTo(0, 0)")
     page.screenshot(path=path, full_page=True)
 
 
@@ -93,6 +94,15 @@ def test_investor_journey(server, page, db_url, screenshots):
     report_rows = page.locator("#import-report tbody tr")
     assert report_rows.count() == 2
     assert {report_rows.nth(i).locator("td").first.inner_text() for i in range(2)} == {"2", "4"}
+    # An edit the API refuses is rolled back too; a wallet links.
+    page.once("dialog", lambda dialog: dialog.accept("-1"))
+    page.click("button[aria-label='Edit BTC quantity']")
+    page.wait_for_selector(".toast:has-text('Edit BTC refused — change rolled back')")
+    assert page.inner_text("#holdings tr[data-symbol='BTC'] .qty") == "0.8"
+    page.fill("#wallet-address", "0x" + "ab" * 20)
+    page.fill("#wallet-label", "cold storage")
+    page.click("form[aria-label='Link wallet'] button")
+    page.wait_for_selector("tr:has(td:has-text('cold storage')) button:has-text('Unlink')")
     _shot(page, screenshots / "portfolios.png")
 
     # Overview before the risk assets ran: value yes, risk score honestly absent.
@@ -164,6 +174,7 @@ def test_investor_journey(server, page, db_url, screenshots):
     page.click("nav >> text=Market")
     page.wait_for_selector("#top-assets tbody tr")
     assert page.is_visible("#sim-badge")  # simulated prices are labelled as such
+    assert "BTC" in page.inner_text("#asset-index")
     _shot(page, screenshots / "market.png")
 
     page.click("#top-assets >> text=ETH")
@@ -194,9 +205,10 @@ def test_investor_journey(server, page, db_url, screenshots):
     report.close()
     _shot(page, screenshots / "reports.png")
 
-    # The browser logs the two refusals above (NOPE, the bad CSV) as failed loads; nothing else.
-    refused = [e for e in page.console.errors if "status of 422" in e]
-    assert len(refused) == 2 and [e for e in page.console.errors if e not in refused] == []
+    # The browser logs the three refusals above (NOPE, the bad CSV, the negative quantity) as
+    # failed loads; nothing else, and no Content-Security-Policy violation.
+    refused = [e for e in page.console.errors if re.search(r"status of 4(00|22)", e)]
+    assert len(refused) == 3 and [e for e in page.console.errors if e not in refused] == []
 
 
 def test_dashboard_fits_a_phone_and_keeps_the_shell_offline(server, browser, db_url, screenshots):

@@ -38,6 +38,7 @@ def test_reports_are_listed_and_downloaded_by_their_owner_only(client, db_url, a
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     assert "week one" in page.text and "2025-03-09" in page.headers["content-disposition"]
+    assert "default-src 'none'" in page.headers["content-security-policy"]  # nothing in it may run or load
     assert client.get(f"/api/v1/portfolios/{pid}/reports/{older}?format=pdf", headers=alice.headers).status_code == 404
 
     # Another user's portfolio and report do not exist for bob.

@@ -19,7 +19,9 @@ export function h(tag, attrs = {}, ...children) {
 
 const usd0 = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0 });
 const usd2 = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 2 });
+const usdBig = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", notation: "compact", maximumFractionDigits: 2 });
 export const fmt = {
+  big: (v) => v === null || v === undefined ? "—" : usdBig.format(v),
   usd: (v) => v === null || v === undefined ? "—" : (Math.abs(v) >= 1000 ? usd0 : usd2).format(v),
   price: (v) => v === null || v === undefined ? "—" : v >= 1 ? usd2.format(v) : `$${Number(v).toPrecision(4)}`,
   pct: (v, digits = 2) => v === null || v === undefined ? "—" : `${(v * 100).toFixed(digits)}%`,

@@ -69,6 +69,7 @@ def test_investor_journey(server, page, db_url, screenshots):
 
     page.goto(base + "/")
     page.wait_for_selector("form[aria-label='Log in']")
+    assert not page.is_visible("nav") and not page.is_visible("#logout")  # nothing to navigate before signing in
     page.screenshot(path=screenshots / "login.png")
     _sign_up_with_keyboard(page, base)
     page.wait_for_selector("#conn[data-state='live']")
@@ -204,6 +205,11 @@ def test_investor_journey(server, page, db_url, screenshots):
     report.screenshot(path=screenshots / "report.png", full_page=True)
     report.close()
     _shot(page, screenshots / "reports.png")
+
+    # Logging out ends the session and the stream.
+    page.click("#logout")
+    page.wait_for_selector("form[aria-label='Log in']")
+    assert not page.is_visible("nav") and page.evaluate("localStorage.getItem('crypto-risk.tokens')") is None
 
     # The browser logs the three refusals above (NOPE, the bad CSV, the negative quantity) as
     # failed loads; nothing else, and no Content-Security-Policy violation.

@@ -135,7 +135,7 @@ const live = new Live({
 });
 
 async function signedIn() {
-  $("nav").hidden = false; $("logout").hidden = false;
+  $("nav").hidden = false; $("logout").hidden = false; $("conn").hidden = false;
   await ctx.loadPortfolios().catch(() => {});
   refreshAlertCount();
   live.start();
@@ -144,7 +144,7 @@ async function signedIn() {
 function signedOut() {
   live.stop();
   ctx.portfolios = [];
-  $("nav").hidden = true; $("logout").hidden = true; $("portfolio-pick").hidden = true; $("ticker").hidden = true;
+  for (const id of ["nav", "logout", "conn", "portfolio-pick", "ticker", "sim-badge"]) $(id).hidden = true;
   navigator.serviceWorker?.controller?.postMessage({ type: "clear-data" });
   location.hash = "#/login";
 }

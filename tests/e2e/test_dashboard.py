@@ -62,7 +62,7 @@ def _add_holding(page, symbol: str, quantity: str) -> None:
     page.press("#holding-quantity", "Enter")
 
 
-def test_investor_journey(server, page, db_url, screenshots):
+def test_investor_journey(page, server, db_url, screenshots):
     yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
     prices = warehouse_rows.seed_market(db_url, yesterday)
     base = server.base
@@ -217,7 +217,7 @@ def test_investor_journey(server, page, db_url, screenshots):
     assert len(refused) == 3 and [e for e in page.console.errors if e not in refused] == []
 
 
-def test_dashboard_fits_a_phone_and_keeps_the_shell_offline(server, browser, db_url, screenshots):
+def test_dashboard_fits_a_phone_and_keeps_the_shell_offline(browser, server, db_url, screenshots):
     yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
     warehouse_rows.seed_market(db_url, yesterday)
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
@@ -232,9 +232,8 @@ def test_dashboard_fits_a_phone_and_keeps_the_shell_offline(server, browser, db_
         page.screenshot(path=screenshots / "market-phone.png", full_page=True)
 
         # The service worker has the shell and the last data: offline, the page still opens.
-        page.wait_for_function(
-            "navigator.serviceWorker && navigator.serviceWorker.controller !== null || (location.reload(), false)"
-        )
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        page.wait_for_function("navigator.serviceWorker.controller !== null")  # claimed on activation
         page.reload()
         page.wait_for_selector("#top-assets tbody tr")
         context.set_offline(True)

@@ -1,6 +1,6 @@
 // Weekly reports of the selected portfolio: open or download the stored HTML.
-import { get } from "../api.js";
-import { empty, fmt, h, panel, reason } from "../ui.js";
+import { get, session } from "../api.js";
+import { empty, fmt, h, panel, reason, toast } from "../ui.js";
 import { noPortfolio } from "./common.js";
 
 export const title = "Reports";
@@ -12,7 +12,8 @@ export async function render(ctx) {
   try { data = await get(`/portfolios/${id}/reports?limit=100`) } catch (err) { data = { items: [], error: err } }
   const open = async (r, download) => {
     // The report needs the bearer token: fetch it, then hand the browser a blob URL.
-    const res = await fetch(`/api/v1/portfolios/${id}/reports/${r.id}`, { headers: { Authorization: `Bearer ${JSON.parse(localStorage.getItem("crypto-risk.tokens")).access_token}` } });
+    const res = await fetch(`/api/v1/portfolios/${id}/reports/${r.id}`, { headers: { Authorization: `Bearer ${session.tokens?.access_token}` } });
+    if (!res.ok) { toast("Could not open the report", `status ${res.status}`, "error"); return }
     const url = URL.createObjectURL(new Blob([await res.text()], { type: "text/html" }));
     const a = h("a", { href: url, target: "_blank", rel: "noopener", download: download ? `crypto-risk-report-${r.period_end}.html` : null });
     document.body.append(a); a.click(); a.remove();

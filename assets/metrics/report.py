@@ -151,7 +151,7 @@ def _stress(analysis: RiskAnalysis, i: int, held: list[int]) -> dict:
             "portfolio_return": ret,
             "pnl": None if ret is None else ret * value,
             "start": prices_date(analysis, st),
-            "end": prices_date(analysis, st + days),
+            "end": prices_date(analysis, st + days) if st >= 0 else None,
             "null_reason": None if ret is not None else f"fewer than {days + 1} days with every holding priced",
         }
     return out

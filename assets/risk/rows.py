@@ -76,8 +76,8 @@ def universe(closes: pl.DataFrame, symbols: dict[int, str], as_of: dt.date) -> U
             skipped[name] = "missing daily closes after it started trading"
             continue
         keep.append(col)
-    if not keep:
-        return None
+    if not keep or wide.height < 2:
+        return None  # nothing priced on the day, or no return yet
     prices = PriceMatrix.build(
         dates.to_numpy().astype("datetime64[D]"),
         [symbols.get(int(c), c) for c in keep],

@@ -8,6 +8,7 @@ import click
 
 from serving.cli.bench import bench
 from serving.cli.db import db
+from serving.cli.demo import demo
 from serving.cli.diagrams import diagrams
 from serving.cli.export import export
 from serving.cli.risk import risk
@@ -24,6 +25,7 @@ def cli(verbose: bool) -> None:
 
 
 cli.add_command(db)
+cli.add_command(demo)
 cli.add_command(bench)
 cli.add_command(export)
 cli.add_command(serve)

@@ -79,7 +79,10 @@ async function onEvent(ev) {
   if (ev.type === "subscribed") { refreshTicker(); return }
   if (ev.channel === "price_updates") refreshTicker();
   if (ev.channel === "alerts") await alertToast(ev);
-  if (ev.channel === "portfolio_updates" && ev.data?.portfolio_id) await ctx.loadPortfolios().catch(() => {});
+  if (ev.channel === "portfolio_updates" && ev.data?.type === "report")
+    toast("Weekly report ready", ctx.portfolios.find((p) => p.id === ev.data.portfolio_id)?.name ?? "", "success",
+      { action: { label: "Open reports", run: () => ctx.navigate("#/reports") } });
+  else if (ev.channel === "portfolio_updates" && ev.data?.portfolio_id) await ctx.loadPortfolios().catch(() => {});
   if (current?.view.reactsTo?.(ev, ctx)) refreshSoon();
 }
 

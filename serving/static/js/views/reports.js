@@ -4,6 +4,7 @@ import { empty, fmt, h, panel, reason, toast } from "../ui.js";
 import { noPortfolio } from "./common.js";
 
 export const title = "Reports";
+export const reactsTo = (ev, ctx) => ev.data?.type === "report" && ev.data?.portfolio_id === ctx.portfolioId;
 
 export async function render(ctx) {
   const id = ctx.portfolioId;

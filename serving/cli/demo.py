@@ -213,9 +213,12 @@ def demo(no_serve: bool, days: int, ui_port: int, api_port: int) -> None:
         _materialize(instance, ["price_history"], span)
 
     risk_span = _missing_span(instance, "portfolio_risk_metrics", keys)
-    with _step(5, total, f"market, wallets, news, holdings; risk and export {risk_span[0]} .. {risk_span[1]}"):
+    with _step(5, total, f"market, wallets, news, holdings; risk and export {risk_span[0]} .. {risk_span[1]}; last week's reports"):
         _materialize(instance, SNAPSHOTS, None)
         _materialize(instance, RISK, risk_span)
+        # Last closed week's report, so the dashboard's Reports page has one from the start.
+        last_week = today - dt.timedelta(days=today.weekday() + 7)
+        _materialize(instance, ["weekly_reports"], None, partition_key=last_week.isoformat())
 
     if no_serve:
         _say("ready (--no-serve: no servers started). `crypto-risk demo` starts them.")

@@ -155,6 +155,7 @@ def _run_servers(env: dict[str, str], ui_port: int, api_port: int) -> None:
         _say("")
         _say(f"  Dagster UI   http://127.0.0.1:{ui_port}   (lineage, runs, backfills; the daemon runs schedules and sensors)")
         if any(name == "API" for name, _ in children):
+            _say(f"  Dashboard    http://127.0.0.1:{api_port}/   (live prices, risk, insights, alerts, weekly reports)")
             _say(f"  API          http://127.0.0.1:{api_port}/api/v1   (OpenAPI docs at /schema, WebSocket at /ws)")
         else:
             _say("  API          not started: this build has no `crypto-risk serve` command")

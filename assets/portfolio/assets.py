@@ -1,5 +1,6 @@
 """Portfolio holdings: the positions users enter through the API, plus those their linked wallets hold."""
 
+import polars as pl
 import sqlalchemy as sa
 from dagster import AssetKey, MaterializeResult, asset
 
@@ -25,8 +26,6 @@ def portfolio_holdings(warehouse: WarehouseResource) -> MaterializeResult:
     A portfolio whose positions change gets ``holdings_changed`` and ``portfolio_updates`` events,
     so the holdings sensor recomputes its risk.
     """
-    import polars as pl
-
     with warehouse.transaction() as conn:
         linked = batch.linked_wallets(conn)
         balances = pl.DataFrame([tuple(r) for r in conn.execute(_BALANCES)], orient="row",
@@ -39,12 +38,11 @@ def portfolio_holdings(warehouse: WarehouseResource) -> MaterializeResult:
             payload = {"type": "wallet_holdings_synced", "portfolio_id": pid}
             outbox.publish(conn, "holdings_changed", payload, partition_key=str(pid), user_id=owner)
             outbox.publish(conn, "portfolio_updates", payload, partition_key=str(pid), user_id=owner)
-        ids = dict(conn.execute(sa.text("SELECT symbol, id FROM crypto_assets")).all())
-        prices = {r.asset_id: r.price for r in latest_prices(conn, [ids[s] for s in held["symbol"].drop_nulls().unique()])}
-    valued = held.drop_nulls("symbol").with_columns(
-        (pl.col("quantity") * pl.col("symbol").replace_strict(ids, default=None).replace_strict(prices, default=None,
-                                                                                                   return_dtype=pl.Float64)
-         ).alias("value"))
+        assets = batch.asset_table(conn)
+        prices = pl.DataFrame([(r.asset_id, r.price) for r in latest_prices(conn, assets["asset_id"].to_list())],
+                              schema={"asset_id": pl.Int32, "price": pl.Float64}, orient="row")
+    valued = (held.drop_nulls("symbol").join(assets, on="symbol", how="left").join(prices, on="asset_id", how="left")
+              .with_columns((pl.col("quantity") * pl.col("price")).alias("value")))
     return MaterializeResult(metadata={
         "rows": valued.height, "portfolios": held["portfolio_id"].n_unique(), "wallet_positions": positions.height,
         "changed_portfolios": len(changed), "value_usd": float(valued["value"].sum() or 0.0),

@@ -8,6 +8,7 @@ from dagster import (
     RunRequest,
     ScheduleEvaluationContext,
     define_asset_job,
+    in_process_executor,
     schedule,
 )
 
@@ -19,6 +20,8 @@ risk_job = define_asset_job(
 portfolio_risk_job = define_asset_job(
     "portfolio_risk_job", selection=AssetSelection.assets(portfolio_risk_metrics),
     description="portfolio risk of some portfolios (the holdings sensor's target)",
+    # One step: running it in the run's own process saves a process start (seconds) per change.
+    executor_def=in_process_executor,
 )
 
 

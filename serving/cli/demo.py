@@ -23,7 +23,9 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -122,10 +124,11 @@ def _materialize(instance, selection: list[str], span: tuple[str, str] | None, *
 
 def _servers(env: dict[str, str], ui_port: int, api_port: int) -> list[tuple[str, list[str]]]:
     exe = sys.executable
+    bin_dir = Path(exe).parent  # the console scripts installed beside this interpreter
     commands = [
-        ("dagster webserver", [exe, "-m", "dagster_webserver", "-m", "assets.definitions", "-h", "127.0.0.1",
+        ("dagster webserver", [str(bin_dir / "dagster-webserver"), "-m", "assets.definitions", "-h", "127.0.0.1",
                                "-p", str(ui_port)]),
-        ("dagster daemon", [exe, "-m", "dagster", "daemon", "run", "-m", "assets.definitions"]),
+        ("dagster daemon", [str(bin_dir / "dagster-daemon"), "run", "-m", "assets.definitions"]),
     ]
     if importlib.util.find_spec("serving.cli.serve") is not None:
         commands.append(("API", [exe, "-m", "serving.cli", "serve", "--port", str(api_port)]))
@@ -148,6 +151,11 @@ def _run_servers(env: dict[str, str], ui_port: int, api_port: int) -> None:
                 os.killpg(proc.pid, signal.SIGKILL)
                 _say(f"{name} did not stop in time: killed")
 
+    def interrupt(signum, frame):  # SIGTERM (a supervisor, `kill`) stops as cleanly as Ctrl-C
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
+    signal.signal(signal.SIGTERM, interrupt)
     try:
         for name, cmd in commands:
             # Each server in its own process group: Ctrl-C reaches us once, and we stop them in order.
@@ -181,6 +189,7 @@ def _run_servers(env: dict[str, str], ui_port: int, api_port: int) -> None:
 @click.option("--api-port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="API port.")
 def demo(no_serve: bool, days: int, ui_port: int, api_port: int) -> None:
     """The quickstart: database, Dagster, demo users, a simulated backfill, then the servers."""
+    warnings.filterwarnings("ignore", category=UserWarning, module="dagster")  # beta/preview notices
     total = 5 if no_serve else 6
     with _step(1, total, "database (embedded PostgreSQL unless CRYPTO_RISK_DATABASE_URL is set) and migrations"):
         try:

@@ -34,10 +34,10 @@ def test_demo_no_serve_prepares_everything_and_reuses_it(db_url, tmp_path):
     # 401 days of prices: every day but the first (no return yet) has a risk row.
     assert len(per_portfolio) == 3 and all(n == 400 for _, n, _ in per_portfolio)
     assert all(scored >= 30 for *_, scored in per_portfolio)  # the days with a full 365-day window
-    # Three runs, all in the Dagster instance: the price backfill, the snapshots, risk and export.
+    # Four runs, all in the Dagster instance: the price backfill, the snapshots, risk and export, reports.
     runs = rows(db_url, "SELECT count(*) FROM dagster.runs WHERE status = 'SUCCESS'")[0][0]
     assert runs == 4 and (tmp_path / "dagster" / "dagster.yaml").exists()
-    # The fourth run: last closed week's report of every portfolio, for the dashboard's Reports page.
+    # Last closed week's report of every portfolio, for the dashboard's Reports page.
     reports = rows(db_url, "SELECT portfolio_id, period_end - period_start FROM reports ORDER BY 1")
     assert [n for _, n in reports] == [6, 6, 6]
 

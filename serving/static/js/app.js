@@ -19,12 +19,16 @@ const main = $("main");
 
 export const ctx = {
   portfolios: [],
-  get portfolioId() { return Number(localStorage.getItem(PICK)) || this.portfolios[0]?.id || null },
+  get portfolioId() {
+    // The stored pick only counts while it is one of this user's portfolios (another user may log in).
+    const picked = Number(localStorage.getItem(PICK));
+    return this.portfolios.some((p) => p.id === picked) ? picked : this.portfolios[0]?.id ?? null;
+  },
   get portfolio() { return this.portfolios.find((p) => p.id === this.portfolioId) ?? null },
   select(id) { localStorage.setItem(PICK, String(id)); fillPicker(); show() },
   async loadPortfolios() {
     this.portfolios = (await get("/portfolios?limit=500")).items;
-    if (!this.portfolio && this.portfolios.length) localStorage.setItem(PICK, String(this.portfolios[0].id));
+    if (this.portfolioId) localStorage.setItem(PICK, String(this.portfolioId));
     fillPicker();
   },
   refreshAlertCount,

@@ -13,7 +13,7 @@ export class Live {
     addEventListener("offline", () => this.#state("offline"));
   }
 
-  start() { this.stopped = false; this.#connect() }
+  start() { if (!this.stopped) return; this.stopped = false; this.attempt = 0; this.#connect() }
 
   stop() {
     this.stopped = true; clearTimeout(this.timer);

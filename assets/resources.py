@@ -138,7 +138,16 @@ class CoinGeckoMarket:
         return [s for s in known if s in COINGECKO_IDS]
 
     def prices(self, symbols, start, end, interval):
-        return market_api.fetch_prices(self.source, symbols, start, end, interval=interval, client=self._client)
+        if interval == "1d":
+            return market_api.fetch_prices(self.source, symbols, start, end, interval=interval, client=self._client)
+        # Intraday: CoinGecko answers ranges under a day with 5-minute points (the running day).
+        from pipelines.coingecko import helpers as cg
+        from pipelines.market import coingecko_ids
+
+        frames = [cg.parse_market_chart(self._client.market_chart_range(cid, start, end), symbol)
+                  for cid, symbol in coingecko_ids(symbols).items()]
+        frame = pl.concat(frames) if frames else pl.DataFrame()
+        return frame.filter((pl.col("time") >= start) & (pl.col("time") < end)) if frames else frame
 
     def markets(self, at):
         return market_api.fetch_markets(self.source, client=self._client)
@@ -282,3 +291,31 @@ class AlphaVantageResource(ConfigurableResource):
         if _check_source(self.source) == SIMULATED:
             return SimulatedNews(self.seed)
         return AlphaVantageNews(url)
+
+
+# --- the language model ----------------------------------------------------------------------------
+
+
+class LanguageModelResource(ConfigurableResource):
+    """The OpenAI-compatible model that writes the AI insights (OpenAI, Azure, vLLM, Ollama...).
+
+    ``OPENAI_API_KEY``, ``OPENAI_BASE_URL`` and ``CRYPTO_RISK_LLM_MODEL`` are read when a run builds
+    its client (like the provider keys); without a key the deterministic offline engine writes
+    every insight. Each run gets one token budget.
+    """
+
+    timeout_s: float = Field(default=30.0, description="seconds per model call before it counts as failed")
+    max_retries: int = Field(default=3, description="retries with exponential backoff on 429, 5xx and timeouts")
+    run_token_budget: int = Field(default=200_000, description="prompt + completion tokens one run may spend")
+
+    def chat(self):
+        """The model client, or None without ``OPENAI_API_KEY`` (offline engine)."""
+        from assets.insights.llm import ChatModel, LLMSettings
+
+        settings = LLMSettings.from_env(timeout_s=self.timeout_s, max_retries=self.max_retries)
+        return None if settings is None else ChatModel(settings)
+
+    def budget(self):
+        from assets.insights.llm import TokenBudget
+
+        return TokenBudget(self.run_token_budget)

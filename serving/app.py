@@ -16,6 +16,7 @@ from litestar.config.cors import CORSConfig
 from litestar.config.response_cache import ResponseCacheConfig
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.enums import ScopeType
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
@@ -44,6 +45,7 @@ from serving.dashboard import dashboard_router
 from serving.db import Db
 from serving.errors import EXCEPTION_HANDLERS
 from serving.pagination import provide_paging
+from serving.runtime import tuned_gc
 from serving.settings import ServingSettings
 from serving.streams.hub import Hub
 from serving.streams.ws import stream
@@ -69,7 +71,7 @@ def create_app(settings: ServingSettings | None = None) -> Litestar:
     settings = settings or ServingSettings.from_env()
     engine = get_engine(settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size)
     db = Db(engine)
-    hub = Hub(db, settings.database_url)
+    hub = Hub(db, settings.database_url, heartbeat=settings.ws_heartbeat_seconds)
     cache = CountingStore()
     jwt_auth = build_jwt_auth(settings.jwt_secret, settings.access_token_seconds, exclude=["^/schema", "^/$"])
 
@@ -89,7 +91,8 @@ def create_app(settings: ServingSettings | None = None) -> Litestar:
         await anyio.to_thread.run_sync(_check_timescale, engine)
         await hub.start()
         try:
-            yield
+            with tuned_gc():
+                yield
         finally:
             await hub.stop()
 
@@ -134,7 +137,13 @@ def create_app(settings: ServingSettings | None = None) -> Litestar:
             default_expiration=max(1, round(settings.cache_ttl_seconds)), store=STORE_NAME
         ),
         stores={STORE_NAME: cache},
-        middleware=[PrometheusConfig(app_name="crypto_risk", prefix="crypto_risk", group_path=True).middleware],
+        # HTTP only: a WebSocket's "request latency" would be its whole lifetime, and wrapping every
+        # event sent to every client costs CPU on fan-out (/ws has its own metrics).
+        middleware=[
+            PrometheusConfig(
+                app_name="crypto_risk", prefix="crypto_risk", group_path=True, scopes={ScopeType.HTTP}
+            ).middleware
+        ],
         lifespan=[lifespan],
         state=State(
             {

@@ -37,7 +37,7 @@ def warehouse_export(context: AssetExecutionContext, config: ExportConfig, wareh
 weekly_partitions = WeeklyPartitionsDefinition(start_date="2022-01-03", day_offset=1, timezone="UTC")
 
 
-@asset(partitions_def=weekly_partitions, deps=[AssetKey("portfolio_risk_metrics")], pool=MAINTENANCE,
+@asset(partitions_def=weekly_partitions, deps=[AssetKey("portfolio_risk_metrics"), AssetKey("ai_insights")], pool=MAINTENANCE,
        group_name="reports", kinds={"html", "postgres"}, tags={"domain": "reports"})
 def weekly_reports(context: AssetExecutionContext, warehouse: WarehouseResource, market: MarketDataResource) -> MaterializeResult:
     """One self-contained HTML report per portfolio with holdings for the week (Monday to Sunday,

@@ -1,5 +1,6 @@
 """Reports cadence: the Parquet export of the closed day at 01:00 UTC, after the daily risk; the
-weekly reports of the closed week (Monday to Sunday) on Mondays at 03:00 UTC."""
+weekly reports of the closed week (Monday to Sunday) on Mondays at 07:00 UTC, after the weekly
+insights (06:00) they include."""
 
 from dagster import (
     AssetSelection,
@@ -28,5 +29,5 @@ weekly_reports_job = define_asset_job("weekly_reports_job", selection=AssetSelec
 
 # The schedule of a weekly-partitioned job requests the partition of the week that just closed.
 weekly_reports_monday = build_schedule_from_partitioned_job(
-    weekly_reports_job, hour_of_day=3, name="weekly_reports_monday", default_status=DefaultScheduleStatus.RUNNING
+    weekly_reports_job, hour_of_day=7, name="weekly_reports_monday", default_status=DefaultScheduleStatus.RUNNING
 )

@@ -6,7 +6,7 @@
 3. demo users with portfolios (a linked wallet and alert rules too);
 4. a simulated-market backfill of price history (>= 400 days), as one run;
 5. the full materialization: market, wallets, news, holdings, asset and portfolio risk,
-   correlations and the Parquet export;
+   correlations, the Parquet export and AI insights (the offline rules engine without a key);
 6. unless ``--no-serve``: the Dagster webserver and daemon and the API, until Ctrl-C.
 
 Every run is recorded in the Dagster instance, so the UI shows the demo's backfill. Running the
@@ -47,6 +47,7 @@ DEMO_USERS = {
 MIN_DAYS = 400
 SNAPSHOTS = ["market_overview", "trending_coins", "wallet_analysis", "news_sentiment", "portfolio_holdings"]
 RISK = ["asset_risk_metrics", "portfolio_risk_metrics", "correlation_matrix", "warehouse_export"]
+INSIGHTS = ["ai_insights", "rebalancing_suggestions"]  # offline rules engine unless OPENAI_API_KEY is set
 
 
 def _say(message: str) -> None:
@@ -223,9 +224,10 @@ def demo(no_serve: bool, days: int, ui_port: int, api_port: int) -> None:
         _materialize(instance, ["price_history"], span)
 
     risk_span = _missing_span(instance, "portfolio_risk_metrics", keys)
-    with _step(5, total, f"market, wallets, news, holdings; risk and export {risk_span[0]} .. {risk_span[1]}; last week's reports"):
+    with _step(5, total, f"market, wallets, news, holdings; risk, export, insights {risk_span[0]} .. {risk_span[1]}; last week's reports"):
         _materialize(instance, SNAPSHOTS, None)
         _materialize(instance, RISK, risk_span)
+        _materialize(instance, INSIGHTS, None)
         # Last closed week's report, so the dashboard's Reports page has one from the start.
         last_week = today - dt.timedelta(days=today.weekday() + 7)
         _materialize(instance, ["weekly_reports"], None, partition_key=last_week.isoformat())

@@ -44,6 +44,13 @@ def serve(host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         log_level="warning",
+        access_log=False,
+        # Named rather than "auto", so a missing uvloop/httptools is an error, not a silent slowdown
+        # (both come with uvicorn[standard]); websockets' sans-I/O implementation has the cheapest
+        # send path of uvicorn's three.
+        loop="uvloop",
+        http="httptools",
+        ws="websockets-sansio",
         ws_ping_interval=20.0,
         ws_ping_timeout=20.0,
         # Events are small JSON; compressing each one per connection costs more CPU on fan-out

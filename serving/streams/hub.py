@@ -6,6 +6,10 @@ burst of commits costs one query, a dropped listener connection loses nothing (i
 reconnect), and seq order is kept. Each event is encoded once and offered to every subscriber's
 bounded queue without waiting: a slow client overflows its own queue and is dropped, never
 slowing the others.
+
+Fan-out cost is per subscriber, so the per-subscriber work is kept minimal: the ASGI send message
+is built once per event and shared by every connection, and heartbeats come from one hub-level
+timer rather than a task per connection.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from dataclasses import dataclass, field
 
 import msgspec
 import psycopg
+from litestar.types import WebSocketSendEvent
 
 from serving.db import Db
 from serving.metrics import OUTBOX_EVENTS, WS_DROPPED
@@ -30,6 +35,7 @@ PUBLIC_CHANNELS = frozenset({"price_updates"})
 PRIVATE_CHANNELS = frozenset({"portfolio_updates", "risk_metrics_updates", "alerts"})
 CHANNELS = PUBLIC_CHANNELS | PRIVATE_CHANNELS
 PAGE = 1000
+HEARTBEAT = -2  # queue marker: the connection sends a heartbeat carrying its own position
 
 
 def visible(event: OutboxEvent, channels: frozenset[str], user_id: int | None) -> bool:
@@ -46,31 +52,47 @@ def encode(event: OutboxEvent) -> bytes:
     return msgspec.json.encode(event.message())
 
 
+def text_message(payload: bytes) -> WebSocketSendEvent:
+    """The ASGI ``websocket.send`` message for a JSON payload: built once, sent to many (the
+    server only reads it)."""
+    return {"type": "websocket.send", "bytes": None, "text": payload.decode()}
+
+
+NO_MESSAGE = text_message(b"")
+
+
 @dataclass(eq=False)
 class Subscriber:
     channels: frozenset[str]
     user_id: int | None
     buffer: int
-    queue: asyncio.Queue[tuple[int, bytes]] = field(init=False)
-    dropped: asyncio.Event = field(default_factory=asyncio.Event)
+    queue: asyncio.Queue[tuple[int, WebSocketSendEvent]] = field(init=False)
+    # Resolved when the buffer overflows; a future (not an Event) so a connection can wait on it
+    # together with its tasks without a task of its own.
+    dropped: asyncio.Future[None] = field(init=False)
+    # Whether anything was sent since the last heartbeat tick.
+    active: bool = False
 
     def __post_init__(self) -> None:
         self.queue = asyncio.Queue(maxsize=self.buffer)
+        self.dropped = asyncio.get_running_loop().create_future()
 
-    def offer(self, seq: int, message: bytes) -> bool:
-        """Queue without waiting; False (and ``dropped`` set) when the buffer is full."""
+    def offer(self, seq: int, message: WebSocketSendEvent) -> bool:
+        """Queue without waiting; False (and ``dropped`` resolved) when the buffer is full."""
         try:
             self.queue.put_nowait((seq, message))
             return True
         except asyncio.QueueFull:
-            self.dropped.set()
+            if not self.dropped.done():
+                self.dropped.set_result(None)
             return False
 
 
 class Hub:
-    def __init__(self, db: Db, url: DatabaseUrl) -> None:
+    def __init__(self, db: Db, url: DatabaseUrl, *, heartbeat: float) -> None:
         self.db = db
         self.url = url
+        self.heartbeat = heartbeat
         self.last_seq = 0
         self.subscribers: set[Subscriber] = set()
         self.listeners: list[Callable[[list[OutboxEvent]], Awaitable[None]]] = []
@@ -83,6 +105,7 @@ class Hub:
         await self.listening.wait()
         self.last_seq = await self.db.run(latest_seq)
         self._tasks.append(asyncio.create_task(self._read(), name="outbox-read"))
+        self._tasks.append(asyncio.create_task(self._beat(), name="ws-heartbeat"))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -96,6 +119,21 @@ class Hub:
 
     def remove(self, sub: Subscriber) -> None:
         self.subscribers.discard(sub)
+
+    def _offer(self, sub: Subscriber, seq: int, message: WebSocketSendEvent) -> None:
+        if not sub.offer(seq, message):
+            self.remove(sub)
+            WS_DROPPED.labels("slow_consumer").inc()
+
+    async def _beat(self) -> None:
+        """Every interval, queue a heartbeat for each subscriber that was sent nothing else since
+        the last tick (so a quiet connection hears from the server once per interval)."""
+        while True:
+            await asyncio.sleep(self.heartbeat)
+            for sub in list(self.subscribers):
+                if not sub.active:
+                    self._offer(sub, HEARTBEAT, NO_MESSAGE)
+                sub.active = False
 
     async def _listen(self) -> None:
         delay = 0.5
@@ -139,11 +177,10 @@ class Hub:
             await listener(events)
         for event in events:
             if event.channel in CHANNELS:
-                message = encode(event)
+                message = text_message(encode(event))
                 for sub in list(self.subscribers):
-                    if visible(event, sub.channels, sub.user_id) and not sub.offer(event.seq, message):
-                        self.remove(sub)
-                        WS_DROPPED.labels("slow_consumer").inc()
+                    if visible(event, sub.channels, sub.user_id):
+                        self._offer(sub, event.seq, message)
             # ``last_seq`` means "offered to every subscriber" (a live-only subscriber starts here).
             self.last_seq = event.seq
             # Let every connection's sender run between events: a burst then fills only the

@@ -22,12 +22,12 @@ from litestar.exceptions import NotAuthorizedException, WebSocketDisconnect
 
 from serving.auth.tokens import decode_access_token
 from serving.metrics import WS_CONNECTIONS, WS_EVENTS_SENT
-from serving.streams.hub import PRIVATE_CHANNELS, Hub, Subscriber, encode, visible
+from serving.streams.hub import HEARTBEAT, PRIVATE_CHANNELS, Hub, Subscriber, encode, text_message, visible
 from warehouse.outbox import events_after
 
 Channel = Literal["price_updates", "portfolio_updates", "risk_metrics_updates", "alerts"]
 REPLAY_PAGE = 500
-HEARTBEAT = -2
+CONTROL = -1  # queue marker: a control message (pong, error) queued by the reader
 
 
 class Subscribe(msgspec.Struct, forbid_unknown_fields=True):
@@ -77,18 +77,14 @@ def _authorize(socket: WebSocket, request: Subscribe) -> int | None:
 
 
 class Stream:
-    """One subscribed connection."""
+    """One subscribed connection: ``pump`` sends what the hub queues, ``read`` answers pings;
+    heartbeats are queued by the hub's timer."""
 
-    def __init__(self, socket: WebSocket, hub: Hub, sub: Subscriber, heartbeat: float) -> None:
-        self.socket, self.hub, self.sub, self.heartbeat = socket, hub, sub, heartbeat
+    def __init__(self, socket: WebSocket, hub: Hub, sub: Subscriber) -> None:
+        self.socket, self.hub, self.sub = socket, hub, sub
+        # The raw (Litestar-wrapped) ASGI send: messages come ready-made from the hub.
+        self.send = socket.send
         self.last_sent = 0
-        self.active = False
-
-    async def _send(self, seq: int, message: bytes) -> None:
-        if seq > self.last_sent:
-            await self.socket.send_data(message, mode="text")
-            self.last_sent = seq
-            WS_EVENTS_SENT.inc()
 
     async def replay(self, since: int) -> None:
         """Send every stored event after ``since``; join the hub before the last page so
@@ -105,9 +101,9 @@ class Stream:
             )
             for event in events:
                 if visible(event, self.sub.channels, self.sub.user_id):
-                    await self._send(event.seq, encode(event))
-                else:
-                    self.last_sent = max(self.last_sent, event.seq)
+                    await self.send(text_message(encode(event)))
+                    WS_EVENTS_SENT.inc()
+                self.last_sent = max(self.last_sent, event.seq)
             if len(events) < REPLAY_PAGE:
                 if joined:
                     return
@@ -116,24 +112,29 @@ class Stream:
 
     async def pump(self) -> None:
         # A plain ``queue.get()`` (no wait_for wrapper): the sender wakes in the same loop turn
-        # the hub offers an event, so a burst drains as fast as the client reads.
+        # the hub offers an event; whatever else is queued by then goes out in the same wake-up.
+        queue, send = self.sub.queue, self.send
         while True:
-            seq, message = await self.sub.queue.get()
-            if seq == HEARTBEAT:
-                await self.socket.send_data(control("heartbeat", self.last_sent), mode="text")
-            elif seq < 0:  # a control message queued by the reader
-                await self.socket.send_data(message, mode="text")
-            else:
-                await self._send(seq, message)
-            self.active = True
-
-    async def beat(self) -> None:
-        """Queue a heartbeat after each quiet interval."""
-        while True:
-            await asyncio.sleep(self.heartbeat)
-            if not self.active:
-                self.sub.offer(HEARTBEAT, b"")
-            self.active = False
+            item = await queue.get()
+            sent = replies = 0
+            while True:
+                seq, message = item
+                if seq > self.last_sent:
+                    await send(message)
+                    self.last_sent = seq
+                    sent += 1
+                elif seq == HEARTBEAT:
+                    await send(text_message(control("heartbeat", self.last_sent)))
+                elif seq == CONTROL:
+                    await send(message)
+                    replies += 1
+                if queue.empty():
+                    break
+                item = queue.get_nowait()
+            if sent or replies:  # a heartbeat alone leaves the connection quiet: one per interval
+                self.sub.active = True
+            if sent:
+                WS_EVENTS_SENT.inc(sent)
 
     async def read(self) -> None:
         while True:
@@ -147,13 +148,14 @@ class Stream:
                 if op == "ping"
                 else control("error", None, {"message": 'only {"op": "ping"} is accepted after subscribing'})
             )
-            self.sub.offer(-1, reply)
+            self.sub.offer(CONTROL, text_message(reply))
 
 
-async def _until_first(*aws) -> None:
-    tasks = [asyncio.ensure_future(a) for a in aws]
+async def _until_first(stop: asyncio.Future, *coros) -> None:
+    """Run ``coros`` as tasks until one ends or ``stop`` resolves; then cancel the rest."""
+    tasks = [asyncio.ensure_future(c) for c in coros]
     try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait([stop, *tasks], return_when=asyncio.FIRST_COMPLETED)
     finally:
         for task in tasks:
             task.cancel()
@@ -173,7 +175,7 @@ async def stream(socket: WebSocket) -> None:
         request = await _handshake(socket, settings.ws_subscribe_timeout_seconds)
         user_id = _authorize(socket, request)
         sub = Subscriber(frozenset(request.channels), user_id, settings.ws_buffer)
-        s = Stream(socket, hub, sub, settings.ws_heartbeat_seconds)
+        s = Stream(socket, hub, sub)
         if request.since is None:
             # Join in the same loop turn as reading the position: no event falls in between.
             s.last_sent = start = hub.last_seq
@@ -185,8 +187,8 @@ async def stream(socket: WebSocket) -> None:
         )
         if request.since is not None:
             await s.replay(request.since)
-        await _until_first(s.pump(), s.read(), s.beat(), sub.dropped.wait())
-        if sub.dropped.is_set():
+        await _until_first(sub.dropped, s.pump(), s.read())
+        if sub.dropped.done():
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(socket.close(code=1013, reason="slow consumer: buffer overflow"), 1.0)
     except Refused as exc:

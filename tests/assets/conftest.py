@@ -11,7 +11,13 @@ from dagster import load_asset_checks_from_modules, load_assets_from_modules, ma
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from assets.definitions import ASSET_MODULES, CHECK_MODULES
-from assets.resources import AlphaVantageResource, EtherscanResource, MarketDataResource, WarehouseResource
+from assets.resources import (
+    AlphaVantageResource,
+    EtherscanResource,
+    LanguageModelResource,
+    MarketDataResource,
+    WarehouseResource,
+)
 from pipelines.simulated import wallet_address
 from warehouse.engine import transaction
 from warehouse.queries import batch
@@ -35,6 +41,7 @@ def make_resources(url: DatabaseUrl) -> dict:
         "market": MarketDataResource(source="simulated"),
         "etherscan": EtherscanResource(source="simulated"),
         "alphavantage": AlphaVantageResource(source="simulated"),
+        "llm": LanguageModelResource(),
     }
 
 

@@ -25,7 +25,9 @@ ASSETS = {
     "portfolio_risk_metrics": (["asset_risk_metrics", "portfolio_holdings"], True, "risk", "crypto_data"),
     "correlation_matrix": (["portfolio_holdings", "price_history"], True, "risk", "crypto_data"),
     "warehouse_export": (["asset_risk_metrics", "portfolio_risk_metrics", "price_history"], True, "reports", "maintenance"),
-    "weekly_reports": (["portfolio_risk_metrics"], True, "reports", "maintenance"),  # weekly partitions
+    "weekly_reports": (["ai_insights", "portfolio_risk_metrics"], True, "reports", "maintenance"),  # weekly partitions
+    "ai_insights": (["news_sentiment", "portfolio_risk_metrics"], False, "insights", "monitoring"),
+    "rebalancing_suggestions": (["portfolio_risk_metrics"], False, "insights", "monitoring"),
 }
 WEEKLY = {"weekly_reports"}
 CHECKS = {
@@ -49,7 +51,8 @@ SCHEDULES = {
     "risk_daily": ("15 0 * * *", "risk_job"),
     "sentiment_every_2_hours": ("0 */2 * * *", "sentiment_job"),
     "export_daily": ("0 1 * * *", "export_job"),
-    "weekly_reports_monday": ("0 3 * * 1", "weekly_reports_job"),
+    "weekly_reports_monday": ("0 7 * * 1", "weekly_reports_job"),
+    "insights_weekly": ("0 6 * * 1", "insights_job"),
 }
 SENSORS = {"holdings_changed_sensor", "risk_alert_sensor", "run_failure_alert"}
 
@@ -104,7 +107,7 @@ def test_schedules_and_sensors_snapshot(repo):
 
 
 def test_resources_come_from_the_environment(repo):
-    assert set(repo.get_top_level_resources()) == {"warehouse", "market", "etherscan", "alphavantage"}
+    assert set(repo.get_top_level_resources()) == {"warehouse", "market", "etherscan", "alphavantage", "llm"}
 
 
 @pytest.mark.skipif(shutil.which("dagster") is None, reason="dagster CLI not on PATH")

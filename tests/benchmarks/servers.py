@@ -11,8 +11,10 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import httpx
+import psutil
 from litestar import Litestar, get
 
 from warehouse.settings import DatabaseUrl
@@ -43,15 +45,29 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@contextmanager
-def serve(factory: str, url: DatabaseUrl, *, workers: int, ready_path: str) -> Iterator[str]:
-    port = free_port()
-    env = os.environ | {
-        "CRYPTO_RISK_DATABASE_URL": url.url,
-        "CRYPTO_RISK_JWT_SECRET": SECRET,
-        "CRYPTO_RISK_ENV": "production",
-    }
-    cmd = [
+@dataclass(frozen=True)
+class Served:
+    base: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the server and its worker processes."""
+        root = psutil.Process(self.pid)
+        total = 0.0
+        for proc in [root, *root.children(recursive=True)]:
+            try:
+                times = proc.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += times.user + times.system
+        return total
+
+
+def server_command(factory: str, port: int, workers: int) -> list[str]:
+    """uvicorn as ``crypto-risk serve`` runs it: uvloop and httptools (uvicorn's defaults when
+    installed, as here), the sans-I/O ``websockets`` implementation, no access log, no compression
+    of WebSocket messages, a deep accept backlog."""
+    return [
         sys.executable,
         "-m",
         "uvicorn",
@@ -66,11 +82,28 @@ def serve(factory: str, url: DatabaseUrl, *, workers: int, ready_path: str) -> I
         "--log-level",
         "warning",
         "--no-access-log",
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--ws",
+        "websockets-sansio",
         "--ws-per-message-deflate",
         "false",
         "--backlog",
         "4096",
     ]
+
+
+@contextmanager
+def serve(factory: str, url: DatabaseUrl, *, workers: int, ready_path: str) -> Iterator[Served]:
+    port = free_port()
+    env = os.environ | {
+        "CRYPTO_RISK_DATABASE_URL": url.url,
+        "CRYPTO_RISK_JWT_SECRET": SECRET,
+        "CRYPTO_RISK_ENV": "production",
+    }
+    cmd = server_command(factory, port, workers)
     proc = subprocess.Popen(cmd, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -85,7 +118,7 @@ def serve(factory: str, url: DatabaseUrl, *, workers: int, ready_path: str) -> I
                 raise RuntimeError(f"{factory} did not start")
             time.sleep(0.2)
         time.sleep(0.5 * workers)  # let every worker finish its startup
-        yield base
+        yield Served(base, proc.pid)
     finally:
         proc.terminate()
         try:

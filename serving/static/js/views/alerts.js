@@ -55,6 +55,8 @@ export async function render(ctx, [which = "open"]) {
         await post(`/alerts/${a.id}/ack`);
         if (which === "open") li.remove(); else { e.target.remove(); li.classList.remove("pending") }
         ctx.refreshAlertCount();
+        // Re-read the list: a render that fetched before this acknowledgement must not win.
+        ctx.navigate(location.hash);
       } catch (err) { li.classList.remove("pending"); e.target.disabled = false; toast("Acknowledge refused", errorText(err), "error") }
     } }, "Acknowledge"));
   return h("div", {}, h("h1", {}, "Alerts"), h("div", { class: "grid" },

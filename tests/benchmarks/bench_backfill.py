@@ -97,7 +97,7 @@ def main(argv: list[str]) -> dict:
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
     from assets.definitions import ASSET_MODULES, CHECK_MODULES
-    from assets.resources import AlphaVantageResource, EtherscanResource, WarehouseResource
+    from assets.resources import AlphaVantageResource, EtherscanResource, LanguageModelResource, WarehouseResource
     from pipelines import simulated
     from serving.cli import dagster_instance
 
@@ -108,7 +108,8 @@ def main(argv: list[str]) -> dict:
     env = dagster_instance.prepare(url, home)
     os.environ.update(env)
     resources = {"warehouse": WarehouseResource(database_url=url.url), "market": market,
-                 "etherscan": EtherscanResource(source="simulated"), "alphavantage": AlphaVantageResource(source="simulated")}
+                 "etherscan": EtherscanResource(source="simulated"), "alphavantage": AlphaVantageResource(source="simulated"),
+                 "llm": LanguageModelResource()}
     defs = load_assets_from_modules(ASSET_MODULES) + load_asset_checks_from_modules(CHECK_MODULES)
     today = dt.datetime.now(dt.UTC).date()
     start_key, end_key = (today - dt.timedelta(days=args.days)).isoformat(), today.isoformat()

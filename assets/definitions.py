@@ -70,6 +70,7 @@ defs = Definitions(
         risk_schedules.risk_job,
         risk_schedules.portfolio_risk_job,
         reports_schedules.export_job,
+        reports_schedules.weekly_reports_job,
         insights_schedules.insights_job,
     ],
     schedules=[
@@ -81,6 +82,7 @@ defs = Definitions(
         onchain_schedules.wallets_hourly,
         risk_schedules.risk_daily,
         reports_schedules.export_daily,
+        reports_schedules.weekly_reports_monday,
         insights_schedules.insights_weekly,
     ],
     sensors=[portfolio_sensors.holdings_changed_sensor, risk_sensors.risk_alert_sensor, reports_sensors.run_failure_alert],

@@ -38,8 +38,10 @@ from serving.controllers.holdings import HoldingController
 from serving.controllers.market import MarketController
 from serving.controllers.portfolio_risk import PortfolioRiskController
 from serving.controllers.portfolios import PortfolioController
+from serving.controllers.reports import ReportController
 from serving.controllers.settings import SettingsController
 from serving.controllers.wallets import WalletController
+from serving.dashboard import dashboard_router
 from serving.db import Db
 from serving.errors import EXCEPTION_HANDLERS
 from serving.pagination import provide_paging
@@ -103,6 +105,7 @@ def create_app(settings: ServingSettings | None = None) -> Litestar:
             HoldingController,
             WalletController,
             PortfolioRiskController,
+            ReportController,
             AssetController,
             MarketController,
             AlertController,
@@ -115,7 +118,7 @@ def create_app(settings: ServingSettings | None = None) -> Litestar:
         },
     )
     return Litestar(
-        route_handlers=[api, HealthController, MetricsController, stream],
+        route_handlers=[api, HealthController, MetricsController, stream, dashboard_router()],
         dependencies={
             "db": Provide(lambda: db, use_cache=True, sync_to_thread=False),
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),

@@ -164,6 +164,7 @@ def _run_servers(env: dict[str, str], ui_port: int, api_port: int) -> None:
         _say("")
         _say(f"  Dagster UI   http://127.0.0.1:{ui_port}   (lineage, runs, backfills; the daemon runs schedules and sensors)")
         if any(name == "API" for name, _ in children):
+            _say(f"  Dashboard    http://127.0.0.1:{api_port}/   (live prices, risk, insights, alerts, weekly reports)")
             _say(f"  API          http://127.0.0.1:{api_port}/api/v1   (OpenAPI docs at /schema, WebSocket at /ws)")
         else:
             _say("  API          not started: this build has no `crypto-risk serve` command")
@@ -227,10 +228,13 @@ def demo(no_serve: bool, days: int, ui_port: int, api_port: int) -> None:
         _materialize(instance, ["price_history"], span)
 
     risk_span = _missing_span(instance, "portfolio_risk_metrics", keys)
-    with _step(5, total, f"market, wallets, news, holdings; risk, export, insights {risk_span[0]} .. {risk_span[1]}"):
+    with _step(5, total, f"market, wallets, news, holdings; risk, export, insights {risk_span[0]} .. {risk_span[1]}; last week's reports"):
         _materialize(instance, SNAPSHOTS, None)
         _materialize(instance, RISK, risk_span)
         _materialize(instance, INSIGHTS, None)
+        # Last closed week's report, so the dashboard's Reports page has one from the start.
+        last_week = today - dt.timedelta(days=today.weekday() + 7)
+        _materialize(instance, ["weekly_reports"], None, partition_key=last_week.isoformat())
 
     if no_serve:
         _say("ready (--no-serve: no servers started). `crypto-risk demo` starts them.")

@@ -9,6 +9,7 @@ import click
 from serving.cli.bench import bench
 from serving.cli.db import db
 from serving.cli.demo import demo
+from serving.cli.diagrams import diagrams
 from serving.cli.export import export
 from serving.cli.risk import risk
 from serving.cli.serve import serve
@@ -29,3 +30,4 @@ cli.add_command(bench)
 cli.add_command(export)
 cli.add_command(serve)
 cli.add_command(risk)
+cli.add_command(diagrams)

@@ -81,3 +81,4 @@ class InsightOut(msgspec.Struct):
     model: str | None
     fallback_reason: str | None
     created_at: datetime
+    facts: dict[str, Any] = {}  # the figures the insight was written from (what it cites)

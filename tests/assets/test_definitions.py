@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from dagster import BackfillPolicy, DailyPartitionsDefinition
+from dagster import BackfillPolicy, DailyPartitionsDefinition, WeeklyPartitionsDefinition
 
 from assets.definitions import defs
 from assets.partitions import PARTITIONS_START
@@ -25,9 +25,11 @@ ASSETS = {
     "portfolio_risk_metrics": (["asset_risk_metrics", "portfolio_holdings"], True, "risk", "crypto_data"),
     "correlation_matrix": (["portfolio_holdings", "price_history"], True, "risk", "crypto_data"),
     "warehouse_export": (["asset_risk_metrics", "portfolio_risk_metrics", "price_history"], True, "reports", "maintenance"),
+    "weekly_reports": (["ai_insights", "portfolio_risk_metrics"], True, "reports", "maintenance"),  # weekly partitions
     "ai_insights": (["news_sentiment", "portfolio_risk_metrics"], False, "insights", "monitoring"),
     "rebalancing_suggestions": (["portfolio_risk_metrics"], False, "insights", "monitoring"),
 }
+WEEKLY = {"weekly_reports"}
 CHECKS = {
     "price_history": {"price_history_valid", "price_history_fresh"},
     "market_overview": {"market_overview_valid"},
@@ -49,6 +51,7 @@ SCHEDULES = {
     "risk_daily": ("15 0 * * *", "risk_job"),
     "sentiment_every_2_hours": ("0 */2 * * *", "sentiment_job"),
     "export_daily": ("0 1 * * *", "export_job"),
+    "weekly_reports_monday": ("0 7 * * 1", "weekly_reports_job"),
     "insights_weekly": ("0 6 * * 1", "insights_job"),
 }
 SENSORS = {"holdings_changed_sensor", "risk_alert_sensor", "run_failure_alert"}
@@ -73,7 +76,10 @@ def test_asset_graph_snapshot(repo):
     assert found == ASSETS
     for key, (_, partitioned, *_rest) in ASSETS.items():
         node = graph.get(next(k for k in graph.get_all_asset_keys() if k.to_user_string() == key))
-        if partitioned:
+        if key in WEEKLY:
+            assert isinstance(node.partitions_def, WeeklyPartitionsDefinition)
+            assert node.partitions_def.get_partition_keys()[0] == "2022-01-03"  # Mondays, UTC
+        elif partitioned:
             assert isinstance(node.partitions_def, DailyPartitionsDefinition)
             assert node.partitions_def.start.date().isoformat() == PARTITIONS_START
             assert node.backfill_policy == BackfillPolicy.single_run()

@@ -34,10 +34,14 @@ def test_demo_no_serve_prepares_everything_and_reuses_it(db_url, tmp_path):
     # 401 days of prices: every day but the first (no return yet) has a risk row.
     assert len(per_portfolio) == 3 and all(n == 400 for _, n, _ in per_portfolio)
     assert all(scored >= 30 for *_, scored in per_portfolio)  # the days with a full 365-day window
-    # Four runs, all in the Dagster instance: the price backfill, the snapshots, risk and export, insights.
+    # Five runs, all in the Dagster instance: the price backfill, the snapshots, risk and export,
+    # insights, and last week's reports.
     runs = rows(db_url, "SELECT count(*) FROM dagster.runs WHERE status = 'SUCCESS'")[0][0]
     assert rows(db_url, "SELECT count(*) FROM ai_insights")[0][0] > 0
-    assert runs == 4 and (tmp_path / "dagster" / "dagster.yaml").exists()
+    assert runs == 5 and (tmp_path / "dagster" / "dagster.yaml").exists()
+    # Last closed week's report of every portfolio, for the dashboard's Reports page.
+    reports = rows(db_url, "SELECT portfolio_id, period_end - period_start FROM reports ORDER BY 1")
+    assert [n for _, n in reports] == [6, 6, 6]
 
     second = _demo(db_url, tmp_path)
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]

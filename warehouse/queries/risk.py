@@ -108,6 +108,7 @@ def insights(
             ai.c.title,
             ai.c.body,
             ai.c.structured,
+            ai.c.facts,
             ai.c.provider,
             ai.c.model,
             ai.c.fallback_reason,

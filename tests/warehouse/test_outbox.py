@@ -78,13 +78,15 @@ def test_concurrent_writers_commit_in_sequence_order(db_url):
 
     def read() -> None:
         last = 0
-        while not stop.is_set() or last < writers * per_writer:
+        while True:
+            # Read "stopped" before querying: an empty answer then really means nothing is left.
+            stopped = stop.is_set()
             with get_engine(db_url).connect() as conn:
                 batch = outbox.events_after(conn, last)
             for event in batch:
                 seen.append(event.seq)
                 last = event.seq
-            if stop.is_set() and not batch:
+            if stopped and not batch:
                 break
             time.sleep(0.002)
 

@@ -382,7 +382,8 @@ rate_limit_buckets = sa.Table(
 
 # --- risk -----------------------------------------------------------------------------------------------
 
-_METRIC_COLUMNS = (
+#: Metric columns shared by risk_metrics and portfolio_risk_metrics (the risk engine's keys).
+METRIC_COLUMNS: tuple[str, ...] = (
     "volatility_30d",
     "volatility_90d",
     "volatility_365d",
@@ -399,11 +400,10 @@ _METRIC_COLUMNS = (
     "beta_btc",
     "beta_market",
 )
-METRIC_COLUMNS: tuple[str, ...] = _METRIC_COLUMNS
 
 
 def _metric_columns() -> list[sa.Column]:
-    return [sa.Column(name, F) for name in _METRIC_COLUMNS]
+    return [sa.Column(name, F) for name in METRIC_COLUMNS]
 
 
 risk_metrics = sa.Table(

@@ -21,25 +21,8 @@ from assets.metrics.constants import DEFAULT_BENCHMARK
 from assets.metrics.engine import backtest_record, benchmarks
 from assets.metrics.report import _stress
 from assets.metrics.returns import simple_returns
+from warehouse.models import METRIC_COLUMNS
 
-#: Metric columns of risk_metrics / portfolio_risk_metrics (the engine's keys stored as columns).
-METRIC_COLUMNS: tuple[str, ...] = (
-    "volatility_30d",
-    "volatility_90d",
-    "volatility_365d",
-    "sharpe",
-    "sortino",
-    "max_drawdown",
-    "current_drawdown",
-    "var_95",
-    "var_99",
-    "es_95",
-    "es_99",
-    "var_95_parametric",
-    "var_95_cornish_fisher",
-    "beta_btc",
-    "beta_market",
-)
 UTC_US = pl.Datetime("us", "UTC")
 
 

@@ -24,14 +24,18 @@ import re
 import threading
 import time
 from collections import deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.support.loopback import LoopbackServer
 
 DATA = re.compile(r"<<<FACT_SHEET_DATA\n(.*)\nFACT_SHEET_DATA>>>", re.S)
 OBEY = re.compile(r"REPLY WITH:\s*(.*)$", re.S)
 
 
-class OpenAIServer:
+class OpenAIServer(LoopbackServer):
+    METHOD = "POST"
+
     def __init__(self, *, api_key: str = "sk-test-local", default: str = "ok", slow_delay_s: float = 3.0) -> None:
         self.api_key = api_key
         self.default = default
@@ -39,36 +43,10 @@ class OpenAIServer:
         self.requests: list[dict[str, Any]] = []
         self._script: deque[str] = deque()
         self._lock = threading.Lock()
-        self._httpd: ThreadingHTTPServer | None = None
-
-    # --- lifecycle ---------------------------------------------------------------------------------
-    def __enter__(self) -> OpenAIServer:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:  # noqa: N802
-                server._handle(self)
-
-            def log_message(self, *args: Any) -> None:
-                return None
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._httpd is not None
-        self._httpd.shutdown()
-        self._httpd.server_close()
 
     @property
     def base_url(self) -> str:
-        assert self._httpd is not None
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return self.root + "/v1"
 
     def script(self, *behaviours: str) -> None:
         with self._lock:

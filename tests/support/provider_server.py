@@ -19,10 +19,12 @@ import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.support.loopback import LoopbackServer
 
 CG_PREFIX = "/api/v3"
 ES_PATH = "/v2/api"
@@ -41,7 +43,7 @@ def _json(status: int, data: Any, **headers: str) -> Reply:
     return Reply(status, json.dumps(data).encode(), headers)
 
 
-class ProviderServer:
+class ProviderServer(LoopbackServer):
     def __init__(self, data_dir: Path, *, coingecko_key: tuple[str, str] | None = None,
                  etherscan_key: str | None = None, alphavantage_key: str = "test-av-key",
                  alphavantage_daily_limit: int | None = None, timeout_delay_s: float = 2.0) -> None:
@@ -57,35 +59,6 @@ class ProviderServer:
         self._av_calls = 0
         self.markets_rows: list[dict] = self.load("coingecko/coins_markets_bitcoin_usd_2021-05-15.json")
         self.charts: dict[str, dict] = {"bitcoin": self.load("coingecko/market_chart_bitcoin_usd_90d_daily_2021-05-15.json")}
-        self._httpd: ThreadingHTTPServer | None = None
-
-    # --- lifecycle --------------------------------------------------------------------------------
-    def __enter__(self) -> ProviderServer:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:  # noqa: N802
-                server._handle(self)
-
-            def log_message(self, *args: Any) -> None:
-                return None
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._httpd is not None
-        self._httpd.shutdown()
-        self._httpd.server_close()
-
-    @property
-    def root(self) -> str:
-        assert self._httpd is not None
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
 
     @property
     def coingecko_url(self) -> str:

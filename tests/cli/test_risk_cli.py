@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import empyrical as ep
@@ -130,8 +129,6 @@ def test_missing_and_invalid_json_files(tmp_path):
 
 
 def test_registered_in_the_console_script():
-    if importlib.util.find_spec("warehouse.export") is None:
-        pytest.skip("serving.cli.main imports warehouse.export, which the foundation has not landed yet")
     from serving.cli.main import cli
 
     assert cli.commands["risk"] is risk

@@ -2,39 +2,18 @@
 
 from __future__ import annotations
 
-import os
+from warehouse.settings import ConfigError, env_int, env_str
+from warehouse.settings import env_float as _env_float
 
-from warehouse.settings import ConfigError
+__all__ = ["env_float", "env_int", "env_str", "market_source"]
 
 MARKET_SOURCE_ENV = "CRYPTO_RISK_MARKET_SOURCE"
 MARKET_SOURCES = ("coingecko", "simulated")
 
 
-def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
-
-
 def env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-    if value <= 0:
-        raise ConfigError(f"{name} must be positive, got {raw!r}")
-    return value
-
-
-def env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+    """Rates and limits: a positive number (``warehouse.settings.env_float``)."""
+    return _env_float(name, default, positive=True)
 
 
 def market_source(source: str | None = None) -> str:

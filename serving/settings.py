@@ -6,37 +6,11 @@ import os
 import secrets
 from dataclasses import dataclass
 
-from warehouse.settings import ConfigError, DatabaseUrl
+from warehouse.settings import ConfigError, DatabaseUrl, env_float, env_int
 
 ENV = "CRYPTO_RISK_ENV"  # development (default) | production
 JWT_SECRET_ENV = "CRYPTO_RISK_JWT_SECRET"
 CORS_ENV = "CRYPTO_RISK_CORS_ORIGINS"  # comma-separated origins; empty = no CORS headers
-
-
-def _int(name: str, default: int, low: int, high: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
-    return value
-
-
-def _float(name: str, default: float, low: float, high: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -85,13 +59,13 @@ class ServingSettings:
             jwt_secret=secret,
             production=production,
             cors_origins=origins,
-            access_token_seconds=_int("CRYPTO_RISK_ACCESS_TOKEN_SECONDS", 900, 30, 86400),
-            refresh_token_days=_int("CRYPTO_RISK_REFRESH_TOKEN_DAYS", 30, 1, 365),
-            max_body_bytes=_int("CRYPTO_RISK_MAX_BODY_BYTES", 1_048_576, 1024, 100 * 1_048_576),
-            login_attempts=_int("CRYPTO_RISK_LOGIN_ATTEMPTS", 5, 1, 1000),
-            login_window_seconds=_int("CRYPTO_RISK_LOGIN_WINDOW_SECONDS", 300, 1, 86400),
-            cache_ttl_seconds=_float("CRYPTO_RISK_CACHE_TTL_SECONDS", 30.0, 0.0, 86400.0),
-            ws_buffer=_int("CRYPTO_RISK_WS_BUFFER", 256, 1, 100_000),
-            ws_heartbeat_seconds=_float("CRYPTO_RISK_WS_HEARTBEAT_SECONDS", 15.0, 0.05, 3600.0),
-            db_pool_size=_int("CRYPTO_RISK_DB_POOL_SIZE", 10, 1, 200),
+            access_token_seconds=env_int("CRYPTO_RISK_ACCESS_TOKEN_SECONDS", 900, 30, 86400),
+            refresh_token_days=env_int("CRYPTO_RISK_REFRESH_TOKEN_DAYS", 30, 1, 365),
+            max_body_bytes=env_int("CRYPTO_RISK_MAX_BODY_BYTES", 1_048_576, 1024, 100 * 1_048_576),
+            login_attempts=env_int("CRYPTO_RISK_LOGIN_ATTEMPTS", 5, 1, 1000),
+            login_window_seconds=env_int("CRYPTO_RISK_LOGIN_WINDOW_SECONDS", 300, 1, 86400),
+            cache_ttl_seconds=env_float("CRYPTO_RISK_CACHE_TTL_SECONDS", 30.0, 0.0, 86400.0),
+            ws_buffer=env_int("CRYPTO_RISK_WS_BUFFER", 256, 1, 100_000),
+            ws_heartbeat_seconds=env_float("CRYPTO_RISK_WS_HEARTBEAT_SECONDS", 15.0, 0.05, 3600.0),
+            db_pool_size=env_int("CRYPTO_RISK_DB_POOL_SIZE", 10, 1, 200),
         )

@@ -115,3 +115,44 @@ def timescale_wanted() -> bool:
     if value not in ("auto", "off", "on"):
         raise ConfigError(f"{TIMESCALE_ENV} must be auto, on or off, got {value!r}")
     return value != "off"
+
+
+# --- environment parsing shared by every package's settings (errors name the variable) ----------
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def _bounded(name: str, value: float, low: float | None, high: float | None, positive: bool) -> None:
+    if positive and value <= 0:
+        raise ConfigError(f"{name} must be positive, got {value}")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+
+
+def env_int(name: str, default: int, low: int | None = None, high: int | None = None) -> int:
+    raw = env_str(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    _bounded(name, value, low, high, positive=False)
+    return value
+
+
+def env_float(
+    name: str, default: float, low: float | None = None, high: float | None = None, *, positive: bool = False
+) -> float:
+    raw = env_str(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    _bounded(name, value, low, high, positive)
+    return value
+

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+import numpy as np
 import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -24,14 +25,18 @@ _LATEST = sa.text(
     """
 )
 
-# Binary COPY of NOT NULL fixed-width columns, decoded with numpy: ~18k rows (a year of 50 assets)
-# arrive as three arrays instead of 55k Python objects.
+# One row per asset (its days and closes as two arrays) by binary COPY, decoded with numpy
+# (``copy_binary.decode_grouped_arrays``): a year of 50 assets is 50 messages and ~37k values to
+# encode, where rows would be ~18k messages and ~55k values. Both aggregates read the rows in the
+# same order, so the arrays stay aligned; the frame is sorted after decoding.
 _DAILY = """
     COPY (
-        SELECT asset_id, bucket, close FROM price_ohlcv_1d
+        SELECT asset_id, array_agg(bucket), array_agg(close) FROM price_ohlcv_1d
         WHERE asset_id = ANY(%(ids)s) AND bucket >= %(start)s AND bucket < %(end)s AND close IS NOT NULL
+        GROUP BY asset_id
     ) TO STDOUT (FORMAT BINARY)
 """
+_DAILY_SCHEMA = {"asset_id": pl.Int32, "time": pl.Datetime("us", "UTC"), "close": pl.Float64}
 
 
 def latest_prices(conn: Connection, asset_ids: Sequence[int]) -> list[sa.Row]:
@@ -49,9 +54,14 @@ def daily_closes(conn: Connection, asset_ids: Sequence[int], start: dt.datetime,
     ):
         for block in copy:
             buf += block
-    cols = copy_binary.decode_fixed(bytes(buf), ["int4", "timestamptz", "float8"])
-    frame = pl.DataFrame({"asset_id": cols["c0"], "time": cols["c1"], "close": cols["c2"]})
-    return frame.with_columns(pl.col("time").dt.replace_time_zone("UTC")).sort("asset_id", "time")
+    cols = copy_binary.decode_grouped_arrays(bytes(buf), "int4", ["timestamptz", "float8"])
+    # The values arrive as a few sorted runs (per asset, per rollup chunk): numpy's lexsort orders
+    # ~18k of them in a fraction of what a polars sort of the built frame costs.
+    order = np.lexsort((cols["c0"], cols["key"]))
+    return pl.DataFrame(
+        {"asset_id": cols["key"][order], "time": cols["c0"][order], "close": cols["c1"][order]},
+        schema=_DAILY_SCHEMA,
+    )
 
 
 def close_matrix(conn: Connection, asset_ids: Sequence[int], start: dt.datetime, end: dt.datetime) -> pl.DataFrame:

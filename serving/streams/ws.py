@@ -111,14 +111,14 @@ class Stream:
                 joined = True
 
     async def pump(self) -> None:
-        # A plain ``queue.get()`` (no wait_for wrapper): the sender wakes in the same loop turn
-        # the hub offers an event; whatever else is queued by then goes out in the same wake-up.
-        queue, send = self.sub.queue, self.send
+        # The sender wakes in the same loop turn the hub offers an event; whatever else is
+        # buffered by then goes out in the same wake-up.
+        sub, pending, send = self.sub, self.sub.pending, self.send
         while True:
-            item = await queue.get()
+            await sub.ready()
             sent = replies = 0
-            while True:
-                seq, message = item
+            while pending:
+                seq, message = pending.popleft()
                 if seq > self.last_sent:
                     await send(message)
                     self.last_sent = seq
@@ -128,11 +128,8 @@ class Stream:
                 elif seq == CONTROL:
                     await send(message)
                     replies += 1
-                if queue.empty():
-                    break
-                item = queue.get_nowait()
             if sent or replies:  # a heartbeat alone leaves the connection quiet: one per interval
-                self.sub.active = True
+                sub.active = True
             if sent:
                 WS_EVENTS_SENT.inc(sent)
 

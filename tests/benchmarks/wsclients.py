@@ -1,10 +1,12 @@
 """WebSocket clients for the fan-out benchmark (run as separate processes by bench_ws).
 
-``python -m tests.benchmarks.wsclients WS_URL CLIENTS EVENTS`` opens CLIENTS connections, each
-subscribed to ``price_updates``; prints ``ready`` once all are subscribed, then records when each
-connection receives each event and, after EVENTS events per connection (or a quiet spell), prints
-``{"received": {seq: [unix times...]}, "probe": {seq: time}, "failed": N, "cpu_seconds": S}`` (S: this
-process's CPU time from ready to the end).
+``python -m tests.benchmarks.wsclients WS_URL CLIENTS EVENTS [--probe]`` opens CLIENTS connections,
+each subscribed to ``price_updates``; prints ``ready N`` once all are subscribed, then records when
+each connection receives each event and, after EVENTS events per connection (or a quiet spell),
+prints ``{"received": {seq: [unix times...]}, "probe": {seq: time}, "failed": N, "cpu_seconds": S}``
+(S: this process's CPU time from ready to the end). With ``--probe`` the first connection is the
+probe: it subscribes alone (``probe`` is printed) before the others connect, and ``probe`` holds its
+receive times; without, ``probe`` is empty.
 
 The load generator must not be the bottleneck it measures: each connection is the ``websockets``
 sans-I/O client protocol (no compression) driven by an ``asyncio.Protocol`` on uvloop, so a
@@ -83,7 +85,7 @@ class Client(asyncio.Protocol):
         self._end(exc or ConnectionError(f"closed after {self.got} of {self.events} events"))
 
 
-async def main(url: str, clients: int, events: int) -> None:
+async def main(url: str, clients: int, events: int, with_probe: bool) -> None:
     received: dict[int, list[float]] = defaultdict(list)
     probe: dict[int, float] = {}
     uri = parse_uri(url)
@@ -94,12 +96,17 @@ async def main(url: str, clients: int, events: int) -> None:
     async def one(i: int) -> None:
         async with gate:
             _, client = await loop.create_connection(
-                lambda: Client(url, events, received, probe if i == 0 else None), uri.host, uri.port
+                lambda: Client(url, events, received, probe if with_probe and i == 0 else None), uri.host, uri.port
             )
             await asyncio.wait_for(client.subscribed, 60)
             opened.append(client)
 
-    connects = await asyncio.gather(*(one(i) for i in range(clients)), return_exceptions=True)
+    first = 0
+    if with_probe:
+        await one(0)
+        print("probe", flush=True)
+        first = 1
+    connects = await asyncio.gather(*(one(i) for i in range(first, clients)), return_exceptions=True)
     print(f"ready {len(opened)}", flush=True)
     cpu = time.process_time()
     done, _ = await asyncio.wait([c.finished for c in opened], timeout=events * 10 + QUIET_SECONDS)
@@ -113,4 +120,4 @@ async def main(url: str, clients: int, events: int) -> None:
 
 
 if __name__ == "__main__":
-    uvloop.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))
+    uvloop.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), "--probe" in sys.argv[4:]))

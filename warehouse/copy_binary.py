@@ -129,6 +129,8 @@ def decode_grouped_arrays(data: bytes, key_type: str, array_types: list[str]) ->
     pos = 19 + ext
     key_dtype = np.dtype(FIXED[key_type])
     keys: list[np.ndarray] = []
+    sizes: list[int] = []
+    # Per column, each row's elements as (length, value) records; checked once at the end.
     columns: list[list[np.ndarray]] = [[] for _ in array_types]
     while pos < len(data):
         (count,) = struct.unpack_from("!h", data, pos)
@@ -139,40 +141,46 @@ def decode_grouped_arrays(data: bytes, key_type: str, array_types: list[str]) ->
         (width,) = struct.unpack_from("!i", data, pos + 2)
         if width != key_dtype.itemsize:
             raise ValueError(f"the key is NULL or not a {key_type}")
-        key = np.frombuffer(data, key_dtype, count=1, offset=pos + 6)
+        keys.append(np.frombuffer(data, key_dtype, count=1, offset=pos + 6))
         pos += 6 + width
-        lengths = set()
+        row_sizes = set()
         for i, pg_type in enumerate(array_types):
-            values, pos = _array_at(data, pos, pg_type, i)
-            columns[i].append(values)
-            lengths.add(values.size)
-        if len(lengths) > 1:
+            elements, pos = _array_at(data, pos, pg_type, i)
+            columns[i].append(elements)
+            row_sizes.add(elements.size)
+        if len(row_sizes) > 1:
             raise ValueError("the arrays of a row differ in length")
-        keys.append(np.repeat(key, lengths.pop()))
-    out = {"key": _native(np.concatenate(keys) if keys else np.empty(0, key_dtype), key_type)}
+        sizes.append(row_sizes.pop())
+    key = np.repeat(np.concatenate(keys), sizes) if keys else np.empty(0, key_dtype)
+    out = {"key": _native(key, key_type)}
     for i, pg_type in enumerate(array_types):
-        parts = columns[i] or [np.empty(0, FIXED[pg_type])]
-        out[f"c{i}"] = _native(np.concatenate(parts), pg_type)
+        base = np.dtype(FIXED[pg_type])
+        records = np.concatenate(columns[i]) if columns[i] else np.empty(0, _records(base))
+        if not (records["l"] == base.itemsize).all():
+            raise ValueError(f"array {i} has elements of another width than {pg_type}")
+        out[f"c{i}"] = _native(records["v"], pg_type)
     return out
 
 
+def _records(base: np.dtype) -> np.dtype:
+    """An array element on the wire: its 32-bit length, then the value."""
+    return np.dtype([("l", ">i4"), ("v", base)])
+
+
 def _array_at(data: bytes, pos: int, pg_type: str, column: int) -> tuple[np.ndarray, int]:
-    """The (big-endian) elements of the array field at ``pos``, and the position after it."""
-    base = np.dtype(FIXED[pg_type])
+    """The elements (as ``_records``) of the array field at ``pos``, and the position after it."""
+    records = _records(np.dtype(FIXED[pg_type]))
     (length,) = struct.unpack_from("!i", data, pos)
     pos += 4
     if length == -1:
-        return np.empty(0, base), pos
+        return np.empty(0, records), pos
     ndim, has_null = struct.unpack_from("!ii", data, pos)
     if ndim == 0:
-        return np.empty(0, base), pos + length
+        return np.empty(0, records), pos + length
     if ndim != 1 or has_null:
         raise ValueError(f"array {column} is not one-dimensional without NULLs")
     (n,) = struct.unpack_from("!i", data, pos + 12)
-    elements = np.frombuffer(data, np.dtype([("l", ">i4"), ("v", base)]), count=n, offset=pos + 20)
-    if n and not (elements["l"] == base.itemsize).all():
-        raise ValueError(f"array {column} has elements of another width than {pg_type}")
-    return elements["v"], pos + length
+    return np.frombuffer(data, records, count=n, offset=pos + 20), pos + length
 
 
 def _native(values: np.ndarray, pg_type: str) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -51,8 +51,9 @@ def issue_access_token(auth: JWTAuth[AuthUser, Token], user_id: int) -> str:
     return auth.create_token(identifier=str(user_id), token_issuer=ISSUER)
 
 
-def decode_access_token(auth: JWTAuth[AuthUser, Token], encoded: str) -> AuthUser:
-    """For the WebSocket subscribe message; raises ``NotAuthorizedException`` when invalid."""
+def decode_access_token(auth: JWTAuth[AuthUser, Token], encoded: str) -> tuple[AuthUser, datetime]:
+    """For the WebSocket subscribe message: the user and when the token expires (UTC); raises
+    ``NotAuthorizedException`` when invalid."""
     token = Token.decode(
         encoded,
         secret=auth.token_secret,
@@ -63,7 +64,7 @@ def decode_access_token(auth: JWTAuth[AuthUser, Token], encoded: str) -> AuthUse
     user = _user_of(token)
     if user is None:
         raise NotAuthorizedException("invalid token subject")
-    return user
+    return user, token.exp
 
 
 def new_refresh_token() -> str:

@@ -6,14 +6,17 @@ Protocol (ARCHITECTURE.md): the client's first message is
 (``seq`` = where the stream starts), ``heartbeat`` (``seq`` = last event sent), ``pong``,
 ``error``. Replay and live events are merged by seq, so each event arrives once, in order.
 
-Close codes: 4400 bad subscribe message, 4401 missing or invalid token, 1013 the client read too
-slowly and its buffer overflowed.
+Close codes: 4400 bad subscribe message, 4401 missing, invalid or expired token (a connection
+subscribed with a token is closed when the token expires: the client subscribes again with a fresh
+token and ``since`` = the last seq it saw, and misses nothing), 1013 the client read too slowly and
+its buffer overflowed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 from typing import Annotated, Literal
 
 import msgspec
@@ -64,16 +67,28 @@ async def _handshake(socket: WebSocket, timeout: float) -> Subscribe:
         raise Refused(4400, None, "the message is not JSON") from None
 
 
-def _authorize(socket: WebSocket, request: Subscribe) -> int | None:
+def _authorize(socket: WebSocket, request: Subscribe) -> tuple[int | None, dt.datetime | None]:
+    """The subscriber's user id and its token's expiry (both None without a token)."""
     private = PRIVATE_CHANNELS.intersection(request.channels)
     if request.token is None:
         if private:
             raise Refused(4401, "token", f"channels {', '.join(sorted(private))} need a token")
-        return None
+        return None, None
     try:
-        return decode_access_token(socket.app.state.jwt_auth, request.token).id
+        user, expires = decode_access_token(socket.app.state.jwt_auth, request.token)
     except NotAuthorizedException:
         raise Refused(4401, "token", "the token is invalid or expired") from None
+    return user.id, expires
+
+
+def _at(when: dt.datetime | None) -> tuple[asyncio.Future[None], asyncio.TimerHandle | None]:
+    """A future resolved at ``when`` (never, for None) and the timer to cancel."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[None] = loop.create_future()
+    if when is None:
+        return future, None
+    delay = max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+    return future, loop.call_later(delay, lambda: future.done() or future.set_result(None))
 
 
 class Stream:
@@ -148,11 +163,11 @@ class Stream:
             self.sub.offer(CONTROL, text_message(reply))
 
 
-async def _until_first(stop: asyncio.Future, *coros) -> None:
-    """Run ``coros`` as tasks until one ends or ``stop`` resolves; then cancel the rest."""
+async def _until_first(stops: list[asyncio.Future], *coros) -> None:
+    """Run ``coros`` as tasks until one ends or one of ``stops`` resolves; then cancel the rest."""
     tasks = [asyncio.ensure_future(c) for c in coros]
     try:
-        await asyncio.wait([stop, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait([*stops, *tasks], return_when=asyncio.FIRST_COMPLETED)
     finally:
         for task in tasks:
             task.cancel()
@@ -168,9 +183,11 @@ async def stream(socket: WebSocket) -> None:
     await socket.accept()
     WS_CONNECTIONS.inc()
     sub: Subscriber | None = None
+    timer: asyncio.TimerHandle | None = None
     try:
         request = await _handshake(socket, settings.ws_subscribe_timeout_seconds)
-        user_id = _authorize(socket, request)
+        user_id, expires = _authorize(socket, request)
+        expired, timer = _at(expires)
         sub = Subscriber(frozenset(request.channels), user_id, settings.ws_buffer)
         s = Stream(socket, hub, sub)
         if request.since is None:
@@ -184,10 +201,14 @@ async def stream(socket: WebSocket) -> None:
         )
         if request.since is not None:
             await s.replay(request.since)
-        await _until_first(sub.dropped, s.pump(), s.read())
+        await _until_first([sub.dropped, expired], s.pump(), s.read())
         if sub.dropped.done():
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(socket.close(code=1013, reason="slow consumer: buffer overflow"), 1.0)
+        elif expired.done():
+            hub.remove(sub)
+            message = f"the token expired: subscribe again with a fresh token and since={s.last_sent}"
+            raise Refused(4401, "token", message)
     except Refused as exc:
         with contextlib.suppress(Exception):
             await socket.send_data(control("error", None, {"field": exc.field, "message": exc.message}), mode="text")
@@ -195,6 +216,8 @@ async def stream(socket: WebSocket) -> None:
     except WebSocketDisconnect:
         pass
     finally:
+        if timer is not None:
+            timer.cancel()
         if sub is not None:
             hub.remove(sub)
         WS_CONNECTIONS.dec()

@@ -187,3 +187,28 @@ def test_two_serving_processes_both_deliver(live_server, second_server, db_url):
         seq = write_price_partition(db_url, "BTC", DAY, [5.0])
         assert next_event(one, 1.0)["seq"] == seq
         assert next_event(two, 1.0)["seq"] == seq
+
+
+def test_a_token_subscription_ends_when_the_token_expires(settings, db_url):
+    live, server, thread = start_server(create_app(replace(settings, access_token_seconds=2)))
+    try:
+        with httpx.Client(base_url=live.base) as http:
+            alice = make_user(http, "alice@example.com")
+            ws, _ = subscribe(live.ws, ["portfolio_updates"], token=alice.access_token)
+            with ws:
+                mine = http.post("/api/v1/portfolios", json={"name": "A"}, headers=alice.headers).json()["id"]
+                created = next_event(ws)
+                assert created["data"]["portfolio_id"] == mine  # streams while the token is valid
+                error = None
+                deadline = time.monotonic() + 6
+                while error is None and time.monotonic() < deadline:
+                    msg = json.loads(ws.recv(timeout=6))
+                    error = msg if msg["type"] == "error" else None
+                assert error is not None and error["data"]["field"] == "token"
+                assert f"since={created['seq']}" in error["data"]["message"]
+                with pytest.raises(ConnectionClosed) as closed:
+                    ws.recv(timeout=5)
+                assert closed.value.rcvd.code == 4401
+            assert live.app.state.hub.subscribers == {}
+    finally:
+        stop_server(server, thread)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import anyio.to_thread
 from litestar import Litestar, Request, Router
@@ -21,6 +22,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
+from serving.auth.revocations import Revocations
 from serving.auth.tokens import PUBLIC, AuthUser, build_jwt_auth
 from serving.cache import (
     INVALIDATING_CHANNELS,
@@ -51,6 +53,7 @@ from serving.streams.hub import Hub
 from serving.streams.ws import stream
 from warehouse.engine import get_engine
 from warehouse.outbox import OutboxEvent
+from warehouse.queries import users
 from warehouse.timescale import warn_once_if_disabled
 
 API_PREFIX = "/api/v1"
@@ -85,11 +88,22 @@ def create_app(settings: ServingSettings | None = None) -> Litestar:
                 generations.bump(event.user_id)
 
     hub.listeners.append(invalidate)
+    revocations = Revocations(settings.access_token_seconds)
+
+    async def end_sessions(events: list[OutboxEvent]) -> None:
+        if sids := revocations.apply(events):
+            hub.end_sessions(sids)
+
+    hub.listeners.append(end_sessions)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         await anyio.to_thread.run_sync(_check_timescale, engine)
         await hub.start()
+        # After the hub listens (it brings every later revocation): those committed before.
+        since = timedelta(seconds=revocations.keep)
+        for sids, revoked_at in await db.run(users.revoked_families, since):
+            revocations.add(sids, revoked_at)
         try:
             with tuned_gc():
                 yield
@@ -150,6 +164,7 @@ def create_app(settings: ServingSettings | None = None) -> Litestar:
                 "settings": settings,
                 "hub": hub,
                 "jwt_auth": jwt_auth,
+                "revocations": revocations,
                 "db": db,
                 "cache": cache,
                 "generations": generations,

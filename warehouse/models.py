@@ -82,11 +82,14 @@ refresh_tokens = sa.Table(
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
     _user_fk(),
     sa.Column("token_hash", sa.Text, nullable=False),
+    # The login this token descends from (rotation keeps it); access tokens carry it as ``sid``.
+    sa.Column("family", sa.Text, nullable=False),
     sa.Column("expires_at", TZ, nullable=False),
     sa.Column("revoked_at", TZ),
     _created(),
     sa.UniqueConstraint("token_hash"),
     sa.Index("ix_refresh_tokens_user_id", "user_id"),
+    sa.Index("ix_refresh_tokens_family", "family"),
 )
 
 user_settings = sa.Table(
@@ -564,7 +567,15 @@ reports = sa.Table(
 
 # --- streaming ------------------------------------------------------------------------------------------
 
-OUTBOX_CHANNELS = ("price_updates", "portfolio_updates", "risk_metrics_updates", "alerts", "holdings_changed")
+# ``sessions``: revoked login families (internal to the serving processes, never sent to clients).
+OUTBOX_CHANNELS = (
+    "price_updates",
+    "portfolio_updates",
+    "risk_metrics_updates",
+    "alerts",
+    "holdings_changed",
+    "sessions",
+)
 
 event_outbox = sa.Table(
     "event_outbox",

@@ -12,6 +12,8 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.security.jwt import JWTAuth, Token
 
+from serving.auth.revocations import Revocations
+
 ALGORITHM = "HS256"
 ISSUER = "crypto-risk"
 # Public routes opt out with this handler option; everything else needs a bearer token.
@@ -21,17 +23,22 @@ PUBLIC = {"exclude_from_auth": True}
 @dataclass(frozen=True)
 class AuthUser:
     id: int
+    sid: str  # the login family the token was issued under
 
 
-def _user_of(token: Token) -> AuthUser | None:
-    # No database round trip: the token is short-lived and every query filters by this id.
-    return AuthUser(int(token.sub)) if token.sub.isdigit() else None
+def _user_of(token: Token, revocations: Revocations) -> AuthUser | None:
+    # No database round trip: the token is short-lived, its family is checked against the
+    # process's revocation list, and every query filters by this id.
+    sid = token.extras.get("sid")
+    if not token.sub.isdigit() or not isinstance(sid, str) or revocations.revoked(sid):
+        return None
+    return AuthUser(int(token.sub), sid)
 
 
-async def _user_from_token(token: Token, _: ASGIConnection[Any, Any, Any, Any]) -> AuthUser | None:
+async def _user_from_token(token: Token, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthUser | None:
     # Async on purpose: Litestar runs a sync user handler in a worker thread, a thread hop on every
     # authenticated request for what is a few nanoseconds of work.
-    return _user_of(token)
+    return _user_of(token, connection.app.state.revocations)
 
 
 def build_jwt_auth(secret: str, access_seconds: int, exclude: list[str]) -> JWTAuth[AuthUser, Token]:
@@ -47,13 +54,15 @@ def build_jwt_auth(secret: str, access_seconds: int, exclude: list[str]) -> JWTA
     )
 
 
-def issue_access_token(auth: JWTAuth[AuthUser, Token], user_id: int) -> str:
-    return auth.create_token(identifier=str(user_id), token_issuer=ISSUER)
+def issue_access_token(auth: JWTAuth[AuthUser, Token], user_id: int, sid: str) -> str:
+    return auth.create_token(identifier=str(user_id), token_issuer=ISSUER, token_extras={"sid": sid})
 
 
-def decode_access_token(auth: JWTAuth[AuthUser, Token], encoded: str) -> tuple[AuthUser, datetime]:
+def decode_access_token(
+    auth: JWTAuth[AuthUser, Token], revocations: Revocations, encoded: str
+) -> tuple[AuthUser, datetime]:
     """For the WebSocket subscribe message: the user and when the token expires (UTC); raises
-    ``NotAuthorizedException`` when invalid."""
+    ``NotAuthorizedException`` when invalid, expired or revoked."""
     token = Token.decode(
         encoded,
         secret=auth.token_secret,
@@ -61,9 +70,9 @@ def decode_access_token(auth: JWTAuth[AuthUser, Token], encoded: str) -> tuple[A
         issuer=[ISSUER],
         require_claims=["exp", "iat", "sub", "iss"],
     )
-    user = _user_of(token)
+    user = _user_of(token, revocations)
     if user is None:
-        raise NotAuthorizedException("invalid token subject")
+        raise NotAuthorizedException("invalid or revoked token")
     return user, token.exp
 
 

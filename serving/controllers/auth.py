@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -24,29 +24,37 @@ from warehouse.queries import users
 BAD_LOGIN = "wrong email or password"
 
 
-def _tokens(conn: Connection, auth: JWTAuth, settings: ServingSettings, user_id: int) -> TokenOut:
+def _tokens(conn: Connection, auth: JWTAuth, settings: ServingSettings, session: users.Session) -> TokenOut:
     refresh = new_refresh_token()
-    users.store_refresh_token(conn, user_id, refresh, timedelta(days=settings.refresh_token_days))
-    return TokenOut(issue_access_token(auth, user_id), refresh, settings.access_token_seconds)
+    lifetime = timedelta(days=settings.refresh_token_days)
+    users.store_refresh_token(conn, session.user_id, refresh, lifetime, session.family)
+    return TokenOut(issue_access_token(auth, session.user_id, session.family), refresh, settings.access_token_seconds)
 
 
 def _login(conn: Connection, auth: JWTAuth, settings: ServingSettings, email: str, password: str) -> TokenOut:
     creds = users.credentials(conn, email)
     if not verify_password(creds["password_hash"] if creds else None, password):
         raise NotAuthorizedException(BAD_LOGIN)
-    return _tokens(conn, auth, settings, creds["id"])
+    return _tokens(conn, auth, settings, users.Session(creds["id"], users.new_family()))
 
 
 def _refresh(conn: Connection, auth: JWTAuth, settings: ServingSettings, token: str) -> TokenOut | None:
     # None instead of raising: a refused token may have revoked others, which must commit.
-    user_id = users.redeem_refresh_token(conn, token)
-    return None if user_id is None else _tokens(conn, auth, settings, user_id)
+    session = users.redeem_refresh_token(conn, token)
+    return None if session is None else _tokens(conn, auth, settings, session)
 
 
-def _change_password(conn: Connection, user_id: int, data: PasswordChangeIn) -> None:
+def _change_password(conn: Connection, user_id: int, data: PasswordChangeIn) -> list[str]:
     if not verify_password(users.password_hash_of(conn, user_id), data.current_password):
         raise invalid("current_password", "does not match")
-    users.set_password(conn, user_id, hash_password(data.new_password))
+    return users.set_password(conn, user_id, hash_password(data.new_password))
+
+
+def _end_here(request: Request, families: list[str]) -> None:
+    """Apply a committed revocation in this process now; the others hear of it from the outbox."""
+    if families:
+        request.app.state.revocations.add(families, datetime.now(UTC))
+        request.app.state.hub.end_sessions(set(families))
 
 
 def _register(conn: Connection, data: RegisterIn) -> dict[str, Any]:
@@ -80,14 +88,16 @@ class AuthController(Controller):
         return tokens
 
     @post("/logout", opt=PUBLIC, status_code=204)
-    async def logout(self, db: DB, data: JSONBody[RefreshIn]) -> None:
-        """Revoke a refresh token (idempotent)."""
-        await db.run(users.revoke_refresh_token, data.refresh_token)
+    async def logout(self, request: Request, db: DB, data: JSONBody[RefreshIn]) -> None:
+        """End the session of a refresh token (idempotent): its refresh tokens and the access
+        tokens issued under it stop working at once, WebSocket subscriptions included."""
+        _end_here(request, await db.run(users.revoke_refresh_token, data.refresh_token))
 
     @post("/password", status_code=204)
-    async def change_password(self, db: DB, user_id: UserId, data: JSONBody[PasswordChangeIn]) -> None:
-        """Change the password; every refresh token of the user is revoked."""
-        await db.run(_change_password, user_id, data)
+    async def change_password(self, request: Request, db: DB, user_id: UserId, data: JSONBody[PasswordChangeIn]) -> None:
+        """Change the password; every session of the user ends (refresh and access tokens, this
+        one included: sign in again with the new password)."""
+        _end_here(request, await db.run(_change_password, user_id, data))
 
 
 class MeController(Controller):

@@ -74,16 +74,21 @@ class Subscriber:
     channels: frozenset[str]
     user_id: int | None
     buffer: int
+    sid: str | None = None  # the login family of the subscribe token (None without one)
     pending: deque[tuple[int, WebSocketSendEvent]] = field(init=False, default_factory=deque)
     # Resolved when the buffer overflows; a future (not an Event) so a connection can wait on it
     # together with its tasks without a task of its own.
     dropped: asyncio.Future[None] = field(init=False)
+    # Resolved when the subscriber's session is revoked (logout, password change).
+    revoked: asyncio.Future[None] = field(init=False)
     # Whether anything was sent since the last heartbeat tick.
     active: bool = False
     _waiter: asyncio.Future[None] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
-        self.dropped = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        self.dropped = loop.create_future()
+        self.revoked = loop.create_future()
 
     def offer(self, seq: int, message: WebSocketSendEvent) -> bool:
         """Buffer without waiting; False (and ``dropped`` resolved) when the buffer is full."""
@@ -139,6 +144,12 @@ class Hub:
 
     def remove(self, sub: Subscriber) -> None:
         self.subscribers.pop(sub, None)
+
+    def end_sessions(self, sids: set[str]) -> None:
+        """End the subscriptions made with tokens of these (revoked) login families."""
+        for sub in list(self.subscribers):
+            if sub.sid in sids and not sub.revoked.done():
+                sub.revoked.set_result(None)
 
     def _offer(self, sub: Subscriber, seq: int, message: WebSocketSendEvent) -> None:
         if not sub.offer(seq, message):

@@ -6,10 +6,10 @@ Protocol (ARCHITECTURE.md): the client's first message is
 (``seq`` = where the stream starts), ``heartbeat`` (``seq`` = last event sent), ``pong``,
 ``error``. Replay and live events are merged by seq, so each event arrives once, in order.
 
-Close codes: 4400 bad subscribe message, 4401 missing, invalid or expired token (a connection
-subscribed with a token is closed when the token expires: the client subscribes again with a fresh
-token and ``since`` = the last seq it saw, and misses nothing), 1013 the client read too slowly and
-its buffer overflowed.
+Close codes: 4400 bad subscribe message, 4401 missing, invalid, expired or revoked token (a
+connection subscribed with a token is closed when the token expires: the client subscribes again
+with a fresh token and ``since`` = the last seq it saw, and misses nothing; and when its session
+ends by logout or password change), 1013 the client read too slowly and its buffer overflowed.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import msgspec
 from litestar import WebSocket, websocket
 from litestar.exceptions import NotAuthorizedException, WebSocketDisconnect
 
-from serving.auth.tokens import decode_access_token
+from serving.auth.tokens import AuthUser, decode_access_token
 from serving.metrics import WS_CONNECTIONS, WS_EVENTS_SENT
 from serving.streams.hub import HEARTBEAT, PRIVATE_CHANNELS, Hub, Subscriber, encode, text_message, visible
 from warehouse.outbox import events_after
@@ -67,18 +67,18 @@ async def _handshake(socket: WebSocket, timeout: float) -> Subscribe:
         raise Refused(4400, None, "the message is not JSON") from None
 
 
-def _authorize(socket: WebSocket, request: Subscribe) -> tuple[int | None, dt.datetime | None]:
-    """The subscriber's user id and its token's expiry (both None without a token)."""
+def _authorize(socket: WebSocket, request: Subscribe) -> tuple[AuthUser | None, dt.datetime | None]:
+    """The subscriber's user and its token's expiry (both None without a token)."""
     private = PRIVATE_CHANNELS.intersection(request.channels)
     if request.token is None:
         if private:
             raise Refused(4401, "token", f"channels {', '.join(sorted(private))} need a token")
         return None, None
+    state = socket.app.state
     try:
-        user, expires = decode_access_token(socket.app.state.jwt_auth, request.token)
+        return decode_access_token(state.jwt_auth, state.revocations, request.token)
     except NotAuthorizedException:
-        raise Refused(4401, "token", "the token is invalid or expired") from None
-    return user.id, expires
+        raise Refused(4401, "token", "the token is invalid, expired or revoked") from None
 
 
 def _at(when: dt.datetime | None) -> tuple[asyncio.Future[None], asyncio.TimerHandle | None]:
@@ -186,9 +186,10 @@ async def stream(socket: WebSocket) -> None:
     timer: asyncio.TimerHandle | None = None
     try:
         request = await _handshake(socket, settings.ws_subscribe_timeout_seconds)
-        user_id, expires = _authorize(socket, request)
+        user, expires = _authorize(socket, request)
+        user_id = user.id if user else None
         expired, timer = _at(expires)
-        sub = Subscriber(frozenset(request.channels), user_id, settings.ws_buffer)
+        sub = Subscriber(frozenset(request.channels), user_id, settings.ws_buffer, user.sid if user else None)
         s = Stream(socket, hub, sub)
         if request.since is None:
             # Join in the same loop turn as reading the position: no event falls in between.
@@ -201,10 +202,13 @@ async def stream(socket: WebSocket) -> None:
         )
         if request.since is not None:
             await s.replay(request.since)
-        await _until_first([sub.dropped, expired], s.pump(), s.read())
+        await _until_first([sub.dropped, sub.revoked, expired], s.pump(), s.read())
         if sub.dropped.done():
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(socket.close(code=1013, reason="slow consumer: buffer overflow"), 1.0)
+        elif sub.revoked.done():
+            hub.remove(sub)
+            raise Refused(4401, "token", "the session ended (logout or password change)")
         elif expired.done():
             hub.remove(sub)
             message = f"the token expired: subscribe again with a fresh token and since={s.last_sent}"

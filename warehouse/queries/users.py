@@ -1,13 +1,17 @@
 """Users, refresh tokens and the login rate-limit buckets.
 
 Refresh tokens are stored as SHA-256 hashes only: a leaked table cannot be replayed. Rotation
-revokes the presented token and issues a new one; presenting a revoked token again means it was
-stolen, so every token of that user is revoked.
+revokes the presented token and issues a new one of the same family (the login it descends from);
+presenting a revoked token again means it was stolen, so every token of that user is revoked.
+Revoking a family (logout, password change, theft) publishes it on the outbox's ``sessions``
+channel in the same transaction, so the serving processes refuse its access tokens at once.
 """
 
 from __future__ import annotations
 
 import hashlib
+import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,14 +19,32 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Connection
 
-from warehouse.models import rate_limit_buckets, refresh_tokens, users
+from warehouse.models import event_outbox, rate_limit_buckets, refresh_tokens, users
+from warehouse.outbox import publish
 from warehouse.queries import one
+
+SESSIONS_CHANNEL = "sessions"
+_SIDS_PER_EVENT = 100  # keeps each outbox payload well under its size limit
+_FAMILY_LOCKS = 0x73696473  # "sids": the two-key advisory lock space of refresh-token families
 
 USER_COLUMNS = (users.c.id, users.c.email, users.c.display_name, users.c.is_admin, users.c.created_at)
 
 
 class EmailTaken(ValueError):
     """The email address is already registered."""
+
+
+@dataclass(frozen=True)
+class Session:
+    """A redeemed refresh token: whose it is and the family its successor continues."""
+
+    user_id: int
+    family: str
+
+
+def new_family() -> str:
+    """A fresh login family id (the ``sid`` of the access tokens issued under it)."""
+    return secrets.token_hex(16)
 
 
 def token_hash(token: str) -> str:
@@ -56,30 +78,41 @@ def password_hash_of(conn: Connection, user_id: int) -> str | None:
     return conn.execute(sa.select(users.c.password_hash).where(users.c.id == user_id)).scalar()
 
 
-def set_password(conn: Connection, user_id: int, password_hash: str) -> None:
-    """Change the password and revoke every refresh token of the user."""
+def set_password(conn: Connection, user_id: int, password_hash: str) -> list[str]:
+    """Change the password and end every session of the user; returns their families."""
     conn.execute(
         users.update().where(users.c.id == user_id).values(password_hash=password_hash, updated_at=sa.func.now())
     )
-    revoke_all(conn, user_id)
+    return revoke_all(conn, user_id)
 
 
-def store_refresh_token(conn: Connection, user_id: int, token: str, lifetime: timedelta) -> datetime:
+def store_refresh_token(conn: Connection, user_id: int, token: str, lifetime: timedelta, family: str) -> datetime:
     expires = datetime.now(UTC) + lifetime
-    conn.execute(refresh_tokens.insert().values(user_id=user_id, token_hash=token_hash(token), expires_at=expires))
+    conn.execute(
+        refresh_tokens.insert().values(
+            user_id=user_id, token_hash=token_hash(token), family=family, expires_at=expires
+        )
+    )
     return expires
 
 
-def redeem_refresh_token(conn: Connection, token: str) -> int | None:
-    """Revoke a valid refresh token and return its user id; None when unknown, expired or revoked.
+def redeem_refresh_token(conn: Connection, token: str) -> Session | None:
+    """Revoke a valid refresh token and return its session; None when unknown, expired or revoked.
 
     A second use of a revoked token revokes all of the user's tokens (stolen-token detection).
     """
+    family = conn.execute(
+        sa.select(refresh_tokens.c.family).where(refresh_tokens.c.token_hash == token_hash(token))
+    ).scalar()
+    if family is None:
+        return None
+    _lock_family(conn, family)
     row = one(
         conn.execute(
             sa.select(
                 refresh_tokens.c.id,
                 refresh_tokens.c.user_id,
+                refresh_tokens.c.family,
                 refresh_tokens.c.expires_at,
                 refresh_tokens.c.revoked_at,
             )
@@ -96,26 +129,70 @@ def redeem_refresh_token(conn: Connection, token: str) -> int | None:
     if row["expires_at"] <= datetime.now(UTC):
         return None
     active = conn.execute(sa.select(users.c.is_active).where(users.c.id == row["user_id"])).scalar()
-    return row["user_id"] if active else None
+    return Session(row["user_id"], row["family"]) if active else None
 
 
-def revoke_refresh_token(conn: Connection, token: str) -> bool:
-    """Logout: revoke one token; False when it was unknown or already revoked."""
-    result = conn.execute(
+def revoke_refresh_token(conn: Connection, token: str) -> list[str]:
+    """Logout: revoke the token's whole family (its access tokens too); returns the family
+    (nothing when the token is unknown)."""
+    row = one(
+        conn.execute(
+            sa.select(refresh_tokens.c.user_id, refresh_tokens.c.family).where(
+                refresh_tokens.c.token_hash == token_hash(token)
+            )
+        )
+    )
+    if row is None:
+        return []
+    _lock_family(conn, row["family"])
+    conn.execute(
         refresh_tokens.update()
-        .where(refresh_tokens.c.token_hash == token_hash(token), refresh_tokens.c.revoked_at.is_(None))
+        .where(refresh_tokens.c.family == row["family"], refresh_tokens.c.revoked_at.is_(None))
         .values(revoked_at=sa.func.now())
     )
-    return result.rowcount > 0
+    _publish_revoked(conn, row["user_id"], [row["family"]])
+    return [row["family"]]
 
 
-def revoke_all(conn: Connection, user_id: int) -> int:
-    result = conn.execute(
-        refresh_tokens.update()
-        .where(refresh_tokens.c.user_id == user_id, refresh_tokens.c.revoked_at.is_(None))
-        .values(revoked_at=sa.func.now())
+def revoke_all(conn: Connection, user_id: int) -> list[str]:
+    """Revoke every live token of the user and the families they belong to; returns those."""
+    families = (
+        conn.execute(
+            refresh_tokens.update()
+            .where(refresh_tokens.c.user_id == user_id, refresh_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=sa.func.now())
+            .returning(refresh_tokens.c.family)
+        )
+        .scalars()
+        .all()
     )
-    return result.rowcount
+    revoked = sorted(set(families))
+    _publish_revoked(conn, user_id, revoked)
+    return revoked
+
+
+def _lock_family(conn: Connection, family: str) -> None:
+    """Serialize rotation and logout of one family: without it, a refresh committing while a
+    logout runs could leave the rotated successor unrevoked (the logout's snapshot predates it)."""
+    lock = sa.text("SELECT pg_advisory_xact_lock(:space, hashtext(:family))")
+    conn.execute(lock, {"space": _FAMILY_LOCKS, "family": family})
+
+
+def _publish_revoked(conn: Connection, user_id: int, families: list[str]) -> None:
+    for start in range(0, len(families), _SIDS_PER_EVENT):
+        sids = families[start : start + _SIDS_PER_EVENT]
+        publish(conn, SESSIONS_CHANNEL, {"type": "sessions_revoked", "sids": sids}, user_id=user_id)
+
+
+def revoked_families(conn: Connection, within: timedelta) -> list[tuple[list[str], datetime]]:
+    """Families revoked in the last ``within`` (an access token's lifetime), with when."""
+    rows = conn.execute(
+        sa.select(event_outbox.c.payload, event_outbox.c.created_at).where(
+            event_outbox.c.channel == SESSIONS_CHANNEL,
+            event_outbox.c.created_at > sa.func.now() - within,
+        )
+    )
+    return [(list(r.payload.get("sids", [])), r.created_at) for r in rows]
 
 
 def take_attempt(conn: Connection, key: str, *, capacity: int, window_seconds: float) -> float:

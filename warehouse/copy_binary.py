@@ -111,76 +111,57 @@ def iter_copy_data(frame: pl.DataFrame, pg_types: list[str], chunk_rows: int = 2
     yield TRAILER
 
 
-def decode_grouped_arrays(data: bytes, key_type: str, array_types: list[str]) -> dict[str, np.ndarray]:
-    """Decode a binary ``COPY ... TO STDOUT`` of ``SELECT key, array_agg(a), array_agg(b) ...
-    GROUP BY key``: rows of one fixed-width key and one-dimensional arrays of NOT NULL fixed-width
-    elements, the arrays of a row equally long. Returns numpy arrays ``key`` (each row's key
-    repeated once per element) and ``c0``, ``c1``, ... (the arrays of all rows, concatenated):
-    timestamps as UTC ``datetime64[us]``, dates as ``datetime64[D]``.
+def decode_grouped_packed(data: bytes, key_type: str, value_types: list[str]) -> dict[str, np.ndarray]:
+    """Decode a binary ``COPY ... TO STDOUT`` of rows of one fixed-width key and ``bytea`` columns
+    that each pack values of one fixed-width type, big-endian, back to back (the concatenated
+    binary send forms, e.g. ``string_agg(float8send(x), ''::bytea)``), equally many per column in
+    a row. Returns numpy arrays ``key`` (each row's key repeated once per value) and ``c0``, ``c1``,
+    ... (the values of all rows, concatenated): timestamps as UTC ``datetime64[us]``, dates as
+    ``datetime64[D]``.
 
-    Why arrays: COPY sends each row as its own message and one send-function call per value, so
-    on reads of ~10^4 values the per-row cost on both ends outweighs the query; grouped, the key
-    crosses once per group, each array is one fixed-stride buffer that one numpy view decodes, and
-    a few dozen rows are parsed in Python. A NULL element would break the stride and is refused.
+    Why packed bytes: COPY sends each row as its own message and encodes each value with its own
+    send-function call; values stored packed cross the wire as stored, a few rows of bytes that
+    one numpy view per column decodes.
     """
     if not data.startswith(HEADER[:11]):
         raise ValueError("not a binary COPY stream")
     ext = struct.unpack_from("!i", data, 15)[0]
     pos = 19 + ext
     key_dtype = np.dtype(FIXED[key_type])
+    dtypes = [np.dtype(FIXED[t]) for t in value_types]
     keys: list[np.ndarray] = []
     sizes: list[int] = []
-    # Per column, each row's elements as (length, value) records; checked once at the end.
-    columns: list[list[np.ndarray]] = [[] for _ in array_types]
+    columns: list[list[np.ndarray]] = [[] for _ in value_types]
     while pos < len(data):
         (count,) = struct.unpack_from("!h", data, pos)
         if count == -1:  # the trailer
             break
-        if count != 1 + len(array_types):
-            raise ValueError(f"expected rows of a key and {len(array_types)} arrays, got {count} fields")
+        if count != 1 + len(value_types):
+            raise ValueError(f"expected rows of a key and {len(value_types)} packed columns, got {count} fields")
         (width,) = struct.unpack_from("!i", data, pos + 2)
         if width != key_dtype.itemsize:
             raise ValueError(f"the key is NULL or not a {key_type}")
         keys.append(np.frombuffer(data, key_dtype, count=1, offset=pos + 6))
         pos += 6 + width
         row_sizes = set()
-        for i, pg_type in enumerate(array_types):
-            elements, pos = _array_at(data, pos, pg_type, i)
-            columns[i].append(elements)
-            row_sizes.add(elements.size)
+        for i, dtype in enumerate(dtypes):
+            (length,) = struct.unpack_from("!i", data, pos)
+            pos += 4
+            length = max(length, 0)  # NULL: no values
+            if length % dtype.itemsize:
+                raise ValueError(f"column {i} is not whole {value_types[i]} values ({length} bytes)")
+            columns[i].append(np.frombuffer(data, dtype, count=length // dtype.itemsize, offset=pos))
+            row_sizes.add(length // dtype.itemsize)
+            pos += length
         if len(row_sizes) > 1:
-            raise ValueError("the arrays of a row differ in length")
+            raise ValueError("the columns of a row hold different numbers of values")
         sizes.append(row_sizes.pop())
     key = np.repeat(np.concatenate(keys), sizes) if keys else np.empty(0, key_dtype)
     out = {"key": _native(key, key_type)}
-    for i, pg_type in enumerate(array_types):
-        base = np.dtype(FIXED[pg_type])
-        records = np.concatenate(columns[i]) if columns[i] else np.empty(0, _records(base))
-        if not (records["l"] == base.itemsize).all():
-            raise ValueError(f"array {i} has elements of another width than {pg_type}")
-        out[f"c{i}"] = _native(records["v"], pg_type)
+    for i, dtype in enumerate(dtypes):
+        values = np.concatenate(columns[i]) if columns[i] else np.empty(0, dtype)
+        out[f"c{i}"] = _native(values, value_types[i])
     return out
-
-
-def _records(base: np.dtype) -> np.dtype:
-    """An array element on the wire: its 32-bit length, then the value."""
-    return np.dtype([("l", ">i4"), ("v", base)])
-
-
-def _array_at(data: bytes, pos: int, pg_type: str, column: int) -> tuple[np.ndarray, int]:
-    """The elements (as ``_records``) of the array field at ``pos``, and the position after it."""
-    records = _records(np.dtype(FIXED[pg_type]))
-    (length,) = struct.unpack_from("!i", data, pos)
-    pos += 4
-    if length == -1:
-        return np.empty(0, records), pos
-    ndim, has_null = struct.unpack_from("!ii", data, pos)
-    if ndim == 0:
-        return np.empty(0, records), pos + length
-    if ndim != 1 or has_null:
-        raise ValueError(f"array {column} is not one-dimensional without NULLs")
-    (n,) = struct.unpack_from("!i", data, pos + 12)
-    return np.frombuffer(data, records, count=n, offset=pos + 20), pos + length
 
 
 def _native(values: np.ndarray, pg_type: str) -> np.ndarray:

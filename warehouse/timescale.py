@@ -7,6 +7,7 @@ Timescale statements take no bound parameters for identifiers, so every name her
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 
@@ -34,6 +35,24 @@ _REFRESH = {
     "price_ohlcv_1h": ("3 days", "1 hour", "30 minutes"),
     "price_ohlcv_1d": ("7 days", "1 hour", "1 hour"),
 }
+
+# The close series: each asset's daily closes of one UTC month, packed, a rollup of
+# ``price_ohlcv_1d`` (a hierarchical continuous aggregate). ``days`` holds each day's start and
+# ``closes`` its close, in order, as the concatenated big-endian binary forms of timestamptz
+# (microseconds since 2000-01-01) and float8: what the server would encode value by value on every
+# read is encoded once, on refresh, and a read sends bytes as they are stored. A year of one asset
+# is 12-13 rows instead of 365: see ``warehouse.queries.prices.daily_closes``. Months are
+# materialized only once complete; the running month is computed on read from the daily rollup.
+# Analysts read the daily candles (``price_ohlcv_1d``); this rollup serves the risk engine.
+SERIES = "price_closes_1mo"
+_SERIES_SELECT = """
+        SELECT asset_id, {month} AS month,
+               string_agg(timestamptz_send(bucket), ''::bytea ORDER BY bucket) AS days,
+               string_agg(float8send(close), ''::bytea ORDER BY bucket) AS closes
+        FROM price_ohlcv_1d WHERE close IS NOT NULL GROUP BY asset_id, month"""
+# How far back the series' policy re-materializes (months whose daily candles were rewritten
+# earlier are refreshed by ``refresh_rollups``), up to a day ago, and how often.
+_SERIES_REFRESH = ("3 months", "1 day", "1 hour")
 
 _warned = False
 
@@ -143,6 +162,35 @@ def create_plain_rollups(conn: Connection) -> None:
         )
 
 
+def create_close_series(conn: Connection) -> None:
+    """The monthly close series over the daily rollup: a continuous aggregate with the extension
+    (real-time, so the running month is always current), a plain view without."""
+    if not features_enabled(conn):
+        month = "date_trunc('month', bucket, 'UTC')"
+        conn.execute(sa.text(f"CREATE OR REPLACE VIEW {SERIES} AS" + _SERIES_SELECT.format(month=month)))
+        return
+    conn.execute(
+        sa.text(
+            f"CREATE MATERIALIZED VIEW IF NOT EXISTS {SERIES} "
+            "WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS"
+            + _SERIES_SELECT.format(month="time_bucket(INTERVAL '1 month', bucket)")
+            + " WITH NO DATA"
+        )
+    )
+    start, end, every = _SERIES_REFRESH
+    conn.execute(
+        sa.text(
+            f"SELECT add_continuous_aggregate_policy('{SERIES}', start_offset => INTERVAL '{start}', "
+            f"end_offset => INTERVAL '{end}', schedule_interval => INTERVAL '{every}', if_not_exists => TRUE)"
+        )
+    )
+
+
+def drop_close_series(conn: Connection) -> None:
+    kind = "MATERIALIZED VIEW" if features_enabled(conn) and _is_matview(conn, SERIES) else "VIEW"
+    conn.execute(sa.text(f"DROP {kind} IF EXISTS {SERIES}"))
+
+
 def drop_rollups(conn: Connection) -> None:
     timescale = features_enabled(conn)
     for view in ROLLUPS:
@@ -167,16 +215,43 @@ def should_enable(conn: Connection) -> bool:
     return timescale_wanted() and extension_available(conn)
 
 
-def refresh_rollups(autocommit_conn: Connection, start, end) -> None:
-    """Materialize the rollups for a backfilled range now (policies only look back days).
+def refresh_rollups(autocommit_conn: Connection, start: dt.datetime, end: dt.datetime) -> None:
+    """Materialize the rollups for a written range now (policies only look back days).
+
+    Each rollup refreshes the whole buckets the range touches (a refresh rewrites only buckets
+    inside its window), the series after the daily candles it is built from. The running bucket
+    (this hour, today, this month) is never materialized: its later rows would be missing until
+    the next refresh, while left alone it is computed on read from what is stored now.
 
     Must run outside a transaction block (Timescale's rule): pass an AUTOCOMMIT connection.
     A no-op without the extension, where the rollups are views computed on read.
     """
     if not features_enabled(autocommit_conn):
         return
-    for view in ROLLUPS:
-        autocommit_conn.execute(
-            sa.text(f"CALL refresh_continuous_aggregate('{view}', CAST(:s AS timestamptz), CAST(:e AS timestamptz))"),
-            {"s": start, "e": end},
-        )
+    refresh = sa.text(
+        "CALL refresh_continuous_aggregate(CAST(:view AS regclass), CAST(:s AS timestamptz), CAST(:e AS timestamptz))"
+    )
+    now = dt.datetime.now(dt.UTC)
+    for view in (*ROLLUPS, SERIES):
+        if view == SERIES and not _is_matview(autocommit_conn, SERIES):
+            continue  # a database migrated before the series existed
+        first = _bucket_start(view, start)
+        stop = min(_bucket_after(view, _bucket_start(view, end - dt.timedelta(microseconds=1))), _bucket_start(view, now))
+        if stop > first:
+            autocommit_conn.execute(refresh, {"view": view, "s": first, "e": stop})
+
+
+def _bucket_start(view: str, t: dt.datetime) -> dt.datetime:
+    """The start of the UTC bucket of ``view`` holding ``t``."""
+    t = t.astimezone(dt.UTC)
+    if view == SERIES:
+        return dt.datetime(t.year, t.month, 1, tzinfo=dt.UTC)
+    if view == "price_ohlcv_1d":
+        return t.replace(hour=0, minute=0, second=0, microsecond=0)
+    return t.replace(minute=0, second=0, microsecond=0)
+
+
+def _bucket_after(view: str, bucket: dt.datetime) -> dt.datetime:
+    if view == SERIES:
+        return dt.datetime(bucket.year + bucket.month // 12, bucket.month % 12 + 1, 1, tzinfo=dt.UTC)
+    return bucket + (dt.timedelta(days=1) if view == "price_ohlcv_1d" else dt.timedelta(hours=1))

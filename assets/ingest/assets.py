@@ -33,8 +33,9 @@ def price_history(
 
     One partition is one UTC day; a backfill of any range runs as one run and rewrites its days
     whole (rerunning a day yields the same rows). Daily points hold the day's close; the 5-minute
-    schedule keeps today's partition at 5-minute resolution. The daily candles analysts and the
-    risk engine read (``price_ohlcv_1d``) are refreshed for the rewritten days.
+    schedule keeps today's partition at 5-minute resolution. The candles analysts read
+    (``price_ohlcv_1h``, ``price_ohlcv_1d``) and the monthly close series the risk engine reads
+    (``price_closes_1mo``) are refreshed for the rewritten days; today is computed on read.
     """
     if config.interval not in INTERVALS:
         raise ValueError(f"interval must be one of {', '.join(INTERVALS)}, got {config.interval!r}")

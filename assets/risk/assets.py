@@ -44,7 +44,7 @@ def _closes(conn, history: dt.timedelta, start: dt.datetime, end: dt.datetime):
 def _window_meta(days: list[dt.datetime], frame: pl.DataFrame, skipped: dict) -> dict:
     nulls = int(frame.select(pl.col(list(rows.METRIC_COLUMNS)).null_count()).sum_horizontal()[0]) if frame.height else 0
     return {"rows": frame.height, "window": f"[{days[0].date()}, {days[-1].date()}]", "nulls": nulls,
-            "skipped": str(skipped)[:2000] or "none", "source": "price_ohlcv_1d"}
+            "skipped": str(skipped)[:2000] or "none", "source": "price_closes_1mo (daily closes of price_ohlcv_1d)"}
 
 
 @asset(partitions_def=daily_partitions, backfill_policy=single_run, deps=[AssetKey("price_history")],
@@ -128,4 +128,4 @@ def correlation_matrix(context: AssetExecutionContext, config: RiskConfig, wareh
                        partition_key=context.partition_key_range.start)
     return MaterializeResult(metadata={"rows": written, "window": f"[{days[0].date()}, {days[-1].date()}]",
                                        "nulls": sum(v is None for r in out for row in r["matrix"] for v in row),
-                                       "source": "price_ohlcv_1d"})
+                                       "source": "price_closes_1mo (daily closes of price_ohlcv_1d)"})

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from tests.warehouse.frames import EPOCH, price_frame
 from warehouse import migrate, timescale
 from warehouse.engine import get_engine, transaction
+from warehouse.queries.prices import daily_closes
 from warehouse.writes import asset_ids, replace_window, upsert_frame
 
 
@@ -48,8 +49,8 @@ def test_hypertables_compression_and_policies(ts_db_url):
     assert chunk == dt.timedelta(days=1)
     assert segment == "asset_id"
     assert {("policy_compression", t) for t in hypertables} <= jobs
-    assert sum(1 for proc, _ in jobs if proc == "policy_refresh_continuous_aggregate") == 2
-    assert caggs == {"price_ohlcv_1h", "price_ohlcv_1d"}
+    assert sum(1 for proc, _ in jobs if proc == "policy_refresh_continuous_aggregate") == 3
+    assert caggs == {"price_ohlcv_1h", "price_ohlcv_1d", timescale.SERIES}
     assert migrate.status(ts_db_url).timescale_enabled
 
 
@@ -111,7 +112,7 @@ def test_timescale_migrations_roundtrip_and_noop(ts_db_url):
     migrate.downgrade(ts_db_url, "0002")
     assert _scalar(ts_db_url, "SELECT count(*) FROM timescaledb_information.continuous_aggregates") == 0
     migrate.upgrade(ts_db_url)
-    assert _scalar(ts_db_url, "SELECT count(*) FROM timescaledb_information.continuous_aggregates") == 2
+    assert _scalar(ts_db_url, "SELECT count(*) FROM timescaledb_information.continuous_aggregates") == 3
     migrate.downgrade(ts_db_url, "base")
     assert _scalar(ts_db_url, "SELECT count(*) FROM timescaledb_information.hypertables") == 0
 
@@ -139,4 +140,61 @@ def test_plain_database_has_the_same_rollup_names(db_url):
         assert not timescale.warn_once_if_disabled(conn)
         rows = conn.execute(sa.text("SELECT ticks FROM price_ohlcv_1d ORDER BY bucket")).scalars().all()
         hourly = conn.execute(sa.text("SELECT count(*) FROM price_ohlcv_1h")).scalar_one()
+        series = conn.execute(sa.text(f"SELECT month, length(closes) / 8 FROM {timescale.SERIES}")).all()
     assert rows == [4, 4] and hourly == 8
+    assert series == [(EPOCH, 2)]
+
+
+def _closes(url, asset: int, start: dt.datetime, end: dt.datetime) -> dict[dt.datetime, float]:
+    with get_engine(url).connect() as conn:
+        frame = daily_closes(conn, [asset], start, end)
+    return dict(zip(frame["time"].to_list(), frame["close"].to_list(), strict=True))
+
+
+def _refresh(url, start: dt.datetime, end: dt.datetime) -> None:
+    with get_engine(url).connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        timescale.refresh_rollups(conn, start, end)
+
+
+def test_close_series_follows_rewrites_and_the_running_month(ts_db_url):
+    with transaction(ts_db_url) as conn:
+        (btc,) = asset_ids(conn, ["BTC"]).values()
+    frame = price_frame([btc], days=70, every="12h")  # Jan 1 - Mar 11 2021
+    with transaction(ts_db_url) as conn:
+        upsert_frame(conn, "price_history", frame)
+    _refresh(ts_db_url, EPOCH, EPOCH + dt.timedelta(days=70))
+    materialized = _scalar(ts_db_url, f"SELECT count(*) FROM _timescaledb_internal.{_series_table(ts_db_url)}")
+    assert materialized == 3  # the months the refreshed days touch: January to March
+    truth = frame.group_by(pl.col("time").dt.truncate("1d")).agg(pl.col("price").sort_by("time").last())
+    expected = dict(zip(truth["time"].to_list(), truth["price"].to_list(), strict=True))
+    window = (EPOCH + dt.timedelta(days=20), EPOCH + dt.timedelta(days=65))
+    assert _closes(ts_db_url, btc, *window) == {t: p for t, p in expected.items() if window[0] <= t < window[1]}
+
+    # One day of January rewritten and refreshed for that day alone: its (materialized) month follows.
+    day = EPOCH + dt.timedelta(days=10)
+    changed = frame.filter(pl.col("time").dt.truncate("1d") == day).with_columns(pl.col("price") * 2)
+    with transaction(ts_db_url) as conn:
+        replace_window(conn, "price_history", changed, start=day, end=day + dt.timedelta(days=1))
+    _refresh(ts_db_url, day, day + dt.timedelta(days=1))
+    assert _closes(ts_db_url, btc, day, day + dt.timedelta(days=1)) == {day: changed["price"][-1]}
+
+    # The running month is never materialized: what is written now is read now.
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    today = now.replace(hour=0, minute=0, second=0)
+    with transaction(ts_db_url) as conn:
+        upsert_frame(conn, "price_history", price_frame([btc], days=1, start=today, every="1h").head(1))
+    _refresh(ts_db_url, today, today + dt.timedelta(days=1))
+    first = _closes(ts_db_url, btc, today, today + dt.timedelta(days=1))
+    later = price_frame([btc], days=1, start=today + dt.timedelta(minutes=30), every="1h", seed=9).head(1)
+    with transaction(ts_db_url) as conn:
+        upsert_frame(conn, "price_history", later)
+    assert _closes(ts_db_url, btc, today, today + dt.timedelta(days=1)) == {today: later["price"][0]} != first
+
+
+def _series_table(url) -> str:
+    return _scalar(
+        url,
+        "SELECT materialization_hypertable_name FROM timescaledb_information.continuous_aggregates "
+        "WHERE view_name = :v",
+        v=timescale.SERIES,
+    )

@@ -1,7 +1,8 @@
 """Open-loop HTTP load generator (run as a separate process by the API benchmark).
 
 ``python -m tests.benchmarks.loadgen BASE PATH TOKEN RATE CONNECTIONS SECONDS`` prints
-``{"latencies": [...], "errors": N}``. Request k goes to connection k % CONNECTIONS at
+``{"latencies": [...], "errors": N, "seconds": S}`` (S: from the first scheduled request to the
+last response, so ``len(latencies) / S`` is the rate achieved, whatever was offered). Request k goes to connection k % CONNECTIONS at
 ``start + k / RATE``; its latency counts from that scheduled time, so a slow response delays the
 connection's next request without hiding the wait (no coordinated omission).
 """
@@ -40,7 +41,7 @@ async def run(base: str, path: str, token: str, rate: float, connections: int, s
     latencies: list[float] = []
     errors: list[int] = []
     await asyncio.gather(*(_connection(host, int(port), request, s, latencies, errors) for s in schedules))
-    return {"latencies": latencies, "errors": len(errors)}
+    return {"latencies": latencies, "errors": len(errors), "seconds": time.perf_counter() - start}
 
 
 if __name__ == "__main__":

@@ -37,6 +37,21 @@ def test_latest_prices(any_db):
     assert rows == {r["asset_id"]: (r["time"], r["price"]) for r in last.to_dicts()}  # SOL has no prices: left out
 
 
+def test_latest_prices_recent_and_stale(any_db):
+    # ETH priced an hour ago (inside the recent window), BTC only years ago (looked up again).
+    ids, frame = _load(any_db)
+    recent = price_frame([ids["ETH"]], days=1, start=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1), every="1d")
+    with transaction(any_db) as conn:
+        upsert_frame(conn, "price_history", recent)
+    with get_engine(any_db).connect() as conn:
+        rows = {r.asset_id: (r.time, r.price) for r in latest_prices(conn, [ids["SOL"], ids["BTC"], ids["ETH"]])}
+    btc = frame.filter(pl.col("asset_id") == ids["BTC"]).sort("time").row(-1, named=True)
+    assert rows == {
+        ids["BTC"]: (btc["time"], btc["price"]),
+        ids["ETH"]: (recent["time"][0], recent["price"][0]),
+    }
+
+
 def test_daily_closes_and_matrix(any_db):
     ids, frame = _load(any_db)
     start, end = EPOCH + dt.timedelta(days=2), EPOCH + dt.timedelta(days=7)

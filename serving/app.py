@@ -88,13 +88,8 @@ def create_app(settings: ServingSettings | None = None) -> Litestar:
                 generations.bump(event.user_id)
 
     hub.listeners.append(invalidate)
-    revocations = Revocations(settings.access_token_seconds)
-
-    async def end_sessions(events: list[OutboxEvent]) -> None:
-        if sids := revocations.apply(events):
-            hub.end_sessions(sids)
-
-    hub.listeners.append(end_sessions)
+    revocations = Revocations(settings.access_token_seconds, on_revoke=hub.end_sessions)
+    hub.listeners.append(revocations.apply)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:

@@ -187,15 +187,17 @@ def create_close_series(conn: Connection) -> None:
 
 
 def drop_close_series(conn: Connection) -> None:
-    kind = "MATERIALIZED VIEW" if features_enabled(conn) and _is_matview(conn, SERIES) else "VIEW"
-    conn.execute(sa.text(f"DROP {kind} IF EXISTS {SERIES}"))
+    _drop_view(conn, SERIES)
 
 
 def drop_rollups(conn: Connection) -> None:
-    timescale = features_enabled(conn)
     for view in ROLLUPS:
-        kind = "MATERIALIZED VIEW" if timescale and _is_matview(conn, view) else "VIEW"
-        conn.execute(sa.text(f"DROP {kind} IF EXISTS {view} CASCADE"))
+        _drop_view(conn, view, cascade=True)
+
+
+def _drop_view(conn: Connection, view: str, *, cascade: bool = False) -> None:
+    kind = "MATERIALIZED VIEW" if features_enabled(conn) and _is_matview(conn, view) else "VIEW"
+    conn.execute(sa.text(f"DROP {kind} IF EXISTS {view}" + (" CASCADE" if cascade else "")))
 
 
 def _is_matview(conn: Connection, name: str) -> bool:
@@ -232,26 +234,27 @@ def refresh_rollups(autocommit_conn: Connection, start: dt.datetime, end: dt.dat
         "CALL refresh_continuous_aggregate(CAST(:view AS regclass), CAST(:s AS timestamptz), CAST(:e AS timestamptz))"
     )
     now = dt.datetime.now(dt.UTC)
-    for view in (*ROLLUPS, SERIES):
-        if view == SERIES and not _is_matview(autocommit_conn, SERIES):
-            continue  # a database migrated before the series existed
-        first = _bucket_start(view, start)
-        stop = min(_bucket_after(view, _bucket_start(view, end - dt.timedelta(microseconds=1))), _bucket_start(view, now))
+    units = {**{view: width.split()[1] for view, width in ROLLUPS.items()}, SERIES: "month"}
+    for view, unit in units.items():  # the series last: it is built from the daily rollup
+        first = bucket_start(unit, start)
+        stop = min(_bucket_after(unit, bucket_start(unit, end - dt.timedelta(microseconds=1))), bucket_start(unit, now))
         if stop > first:
             autocommit_conn.execute(refresh, {"view": view, "s": first, "e": stop})
 
 
-def _bucket_start(view: str, t: dt.datetime) -> dt.datetime:
-    """The start of the UTC bucket of ``view`` holding ``t``."""
-    t = t.astimezone(dt.UTC)
-    if view == SERIES:
-        return dt.datetime(t.year, t.month, 1, tzinfo=dt.UTC)
-    if view == "price_ohlcv_1d":
-        return t.replace(hour=0, minute=0, second=0, microsecond=0)
-    return t.replace(minute=0, second=0, microsecond=0)
+_TRUNCATE = {
+    "hour": {"minute": 0, "second": 0, "microsecond": 0},
+    "day": {"hour": 0, "minute": 0, "second": 0, "microsecond": 0},
+    "month": {"day": 1, "hour": 0, "minute": 0, "second": 0, "microsecond": 0},
+}
 
 
-def _bucket_after(view: str, bucket: dt.datetime) -> dt.datetime:
-    if view == SERIES:
-        return dt.datetime(bucket.year + bucket.month // 12, bucket.month % 12 + 1, 1, tzinfo=dt.UTC)
-    return bucket + (dt.timedelta(days=1) if view == "price_ohlcv_1d" else dt.timedelta(hours=1))
+def bucket_start(unit: str, t: dt.datetime) -> dt.datetime:
+    """The start of the UTC hour, day or month holding ``t``."""
+    return t.astimezone(dt.UTC).replace(**_TRUNCATE[unit])
+
+
+def _bucket_after(unit: str, bucket: dt.datetime) -> dt.datetime:
+    if unit == "month":
+        return (bucket + dt.timedelta(days=32)).replace(day=1)
+    return bucket + dt.timedelta(**{f"{unit}s": 1})

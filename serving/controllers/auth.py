@@ -52,9 +52,7 @@ def _change_password(conn: Connection, user_id: int, data: PasswordChangeIn) -> 
 
 def _end_here(request: Request, families: list[str]) -> None:
     """Apply a committed revocation in this process now; the others hear of it from the outbox."""
-    if families:
-        request.app.state.revocations.add(families, datetime.now(UTC))
-        request.app.state.hub.end_sessions(set(families))
+    request.app.state.revocations.add(families, datetime.now(UTC))
 
 
 def _register(conn: Connection, data: RegisterIn) -> dict[str, Any]:

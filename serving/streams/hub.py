@@ -37,6 +37,8 @@ PRIVATE_CHANNELS = frozenset({"portfolio_updates", "risk_metrics_updates", "aler
 CHANNELS = PUBLIC_CHANNELS | PRIVATE_CHANNELS
 PAGE = 1000
 HEARTBEAT = -2  # queue marker: the connection sends a heartbeat carrying its own position
+# Why a subscription made with a token ended (``Subscriber.ended``).
+SESSION_ENDED, TOKEN_EXPIRED = "session_ended", "token_expired"
 
 
 def visible(event: OutboxEvent, channels: frozenset[str], user_id: int | None) -> bool:
@@ -79,8 +81,8 @@ class Subscriber:
     # Resolved when the buffer overflows; a future (not an Event) so a connection can wait on it
     # together with its tasks without a task of its own.
     dropped: asyncio.Future[None] = field(init=False)
-    # Resolved when the subscriber's session is revoked (logout, password change).
-    revoked: asyncio.Future[None] = field(init=False)
+    # Resolved, with why, when the subscription's token expires or its session is revoked.
+    ended: asyncio.Future[str] = field(init=False)
     # Whether anything was sent since the last heartbeat tick.
     active: bool = False
     _waiter: asyncio.Future[None] | None = field(init=False, default=None)
@@ -88,7 +90,7 @@ class Subscriber:
     def __post_init__(self) -> None:
         loop = asyncio.get_running_loop()
         self.dropped = loop.create_future()
-        self.revoked = loop.create_future()
+        self.ended = loop.create_future()
 
     def offer(self, seq: int, message: WebSocketSendEvent) -> bool:
         """Buffer without waiting; False (and ``dropped`` resolved) when the buffer is full."""
@@ -103,6 +105,10 @@ class Subscriber:
             if not waiter.done():
                 waiter.set_result(None)
         return True
+
+    def end(self, reason: str) -> None:
+        if not self.ended.done():
+            self.ended.set_result(reason)
 
     async def ready(self) -> None:
         """Return once something is buffered (at once if it already is)."""
@@ -148,8 +154,8 @@ class Hub:
     def end_sessions(self, sids: set[str]) -> None:
         """End the subscriptions made with tokens of these (revoked) login families."""
         for sub in list(self.subscribers):
-            if sub.sid in sids and not sub.revoked.done():
-                sub.revoked.set_result(None)
+            if sub.sid in sids:
+                sub.end(SESSION_ENDED)
 
     def _offer(self, sub: Subscriber, seq: int, message: WebSocketSendEvent) -> None:
         if not sub.offer(seq, message):

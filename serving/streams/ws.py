@@ -25,7 +25,17 @@ from litestar.exceptions import NotAuthorizedException, WebSocketDisconnect
 
 from serving.auth.tokens import AuthUser, decode_access_token
 from serving.metrics import WS_CONNECTIONS, WS_EVENTS_SENT
-from serving.streams.hub import HEARTBEAT, PRIVATE_CHANNELS, Hub, Subscriber, encode, text_message, visible
+from serving.streams.hub import (
+    HEARTBEAT,
+    PRIVATE_CHANNELS,
+    SESSION_ENDED,
+    TOKEN_EXPIRED,
+    Hub,
+    Subscriber,
+    encode,
+    text_message,
+    visible,
+)
 from warehouse.outbox import events_after
 
 Channel = Literal["price_updates", "portfolio_updates", "risk_metrics_updates", "alerts"]
@@ -81,14 +91,10 @@ def _authorize(socket: WebSocket, request: Subscribe) -> tuple[AuthUser | None, 
         raise Refused(4401, "token", "the token is invalid, expired or revoked") from None
 
 
-def _at(when: dt.datetime | None) -> tuple[asyncio.Future[None], asyncio.TimerHandle | None]:
-    """A future resolved at ``when`` (never, for None) and the timer to cancel."""
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[None] = loop.create_future()
-    if when is None:
-        return future, None
-    delay = max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
-    return future, loop.call_later(delay, lambda: future.done() or future.set_result(None))
+_ENDED = {
+    SESSION_ENDED: "the session ended (logout or password change)",
+    TOKEN_EXPIRED: "the token expired: subscribe again with a fresh token and since={since}",
+}
 
 
 class Stream:
@@ -188,8 +194,10 @@ async def stream(socket: WebSocket) -> None:
         request = await _handshake(socket, settings.ws_subscribe_timeout_seconds)
         user, expires = _authorize(socket, request)
         user_id = user.id if user else None
-        expired, timer = _at(expires)
         sub = Subscriber(frozenset(request.channels), user_id, settings.ws_buffer, user.sid if user else None)
+        if expires is not None:
+            delay = max(0.0, (expires - dt.datetime.now(dt.UTC)).total_seconds())
+            timer = asyncio.get_running_loop().call_later(delay, sub.end, TOKEN_EXPIRED)
         s = Stream(socket, hub, sub)
         if request.since is None:
             # Join in the same loop turn as reading the position: no event falls in between.
@@ -202,17 +210,12 @@ async def stream(socket: WebSocket) -> None:
         )
         if request.since is not None:
             await s.replay(request.since)
-        await _until_first([sub.dropped, sub.revoked, expired], s.pump(), s.read())
+        await _until_first([sub.dropped, sub.ended], s.pump(), s.read())
         if sub.dropped.done():
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(socket.close(code=1013, reason="slow consumer: buffer overflow"), 1.0)
-        elif sub.revoked.done():
-            hub.remove(sub)
-            raise Refused(4401, "token", "the session ended (logout or password change)")
-        elif expired.done():
-            hub.remove(sub)
-            message = f"the token expired: subscribe again with a fresh token and since={s.last_sent}"
-            raise Refused(4401, "token", message)
+        elif sub.ended.done():
+            raise Refused(4401, "token", _ENDED[sub.ended.result()].format(since=s.last_sent))
     except Refused as exc:
         with contextlib.suppress(Exception):
             await socket.send_data(control("error", None, {"field": exc.field, "message": exc.message}), mode="text")

@@ -119,10 +119,12 @@ def test_logout_ends_a_live_websocket_subscription(live_server):
 
 
 def test_revocations_are_forgotten_once_their_tokens_have_expired():
-    revocations = Revocations(access_token_seconds=60)
+    ended: list[set[str]] = []
+    revocations = Revocations(access_token_seconds=60, on_revoke=ended.append)
     now = datetime.now(UTC)
     revocations.add(["old"], now - timedelta(seconds=60 + revocations.keep))
     revocations.add(["recent"], now - timedelta(seconds=30))
     assert not revocations.revoked("old")  # every token issued before it has expired
     assert revocations.revoked("recent")
     assert not revocations.revoked("never") and not revocations.revoked(None)
+    assert ended == [{"old"}, {"recent"}]  # what the sessions hold open is ended as they are revoked

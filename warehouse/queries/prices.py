@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from warehouse import copy_binary
 from warehouse.engine import raw_psycopg
-from warehouse.timescale import SERIES
+from warehouse.timescale import SERIES, bucket_start
 
 # One index probe per asset (newest row of its (asset_id, time) index), not a scan of the table,
 # bounded by time: the newest price of an asset is in the newest chunks, and a bound the planner
@@ -71,7 +71,7 @@ def daily_closes(conn: Connection, asset_ids: Sequence[int], start: dt.datetime,
     """Daily close (last price of each UTC day) per asset, from the daily rollup by way of its
     monthly close series, as a long frame ``asset_id, time, close`` sorted by asset and day."""
     start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
-    first_month = start.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    first_month = bucket_start("month", start)
     buf = bytearray()
     params = {"ids": list(asset_ids), "first_month": first_month, "end": end}
     with raw_psycopg(conn).cursor() as cur, cur.copy(_DAILY, params) as copy:

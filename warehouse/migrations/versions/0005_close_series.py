@@ -1,4 +1,4 @@
-"""the monthly close series (``price_closes_1mo``): each asset's daily closes of a month as arrays
+"""the monthly close series (``price_closes_1mo``): each asset's daily closes of a month, packed
 
 A continuous aggregate over ``price_ohlcv_1d`` with TimescaleDB, a plain view without; see
 ``warehouse.timescale.create_close_series``.

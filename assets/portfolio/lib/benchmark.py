@@ -28,17 +28,16 @@ def benchmark_returns(prices: PriceMatrix, symbol: str, dates: np.ndarray) -> tu
 
     The return of day ``t`` needs the closes of ``t`` and of the day before.
 
-    Raises
-    ------
-    KeyError
-        ``symbol`` is neither a price column nor ``MARKET``.
+    A symbol that is neither a column nor ``MARKET`` gives NaN returns, each with that reason.
     """
     ext = np.concatenate([[dates[0] - 1], dates])
     if symbol == MARKET_BENCHMARK:
         r = market_index_returns(simple_returns(aligned_closes(prices, prices.symbols, ext)))
         what = "no asset of the price file has closes"
+    elif symbol not in prices.symbols:
+        why = f"the price file has no {symbol} column (it has {', '.join(prices.symbols)})"
+        return np.full(len(dates), np.nan), dict.fromkeys(range(len(dates)), why)
     else:
-        prices.column(symbol)  # KeyError naming the columns when absent
         r = simple_returns(aligned_closes(prices, [symbol], ext))[:, 0]
         what = f"the price file has no {symbol} close"
     reasons = {

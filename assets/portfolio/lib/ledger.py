@@ -90,8 +90,11 @@ class Ledger:
         ``(day, cash after)`` after every change of the cash balance.
     inflows, outflows : dict[datetime.date, float]
         External flows per day (>= 0): deposits and buys the cash did not cover are inflows at the
-        start of their day; withdrawals are outflows at its end; coins entering or leaving the ledger
-        from outside count at that day's close (NaN when the close is unknown).
+        start of their day; withdrawals, and coins leaving the ledger at that day's close, are
+        outflows at its end.
+    inflows_at_close : dict[datetime.date, float]
+        Coins entering from outside the ledger, valued at their day's close and so joining at the
+        day's end (NaN when the close is unknown).
     currency : str
     method : str
     first_day, last_day : datetime.date
@@ -110,6 +113,7 @@ class Ledger:
     cash_balances: list[tuple[dt.date, float]]
     inflows: dict[dt.date, float]
     outflows: dict[dt.date, float]
+    inflows_at_close: dict[dt.date, float]
     currency: str
     method: str
     first_day: dt.date
@@ -134,6 +138,7 @@ class _Run:
         self.cash_balances: list[tuple[dt.date, float]] = []
         self.inflows: dict[dt.date, float] = {}
         self.outflows: dict[dt.date, float] = {}
+        self.inflows_at_close: dict[dt.date, float] = {}
         self.unvalued: list[tuple[int, str, dt.date]] = []
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -300,7 +305,7 @@ class _Run:
         outside = tx.quantity - matched
         if outside > tx.quantity * DUST:  # nothing (or too little) in transit: coins from outside the ledger
             self.acquire(tx, tx.asset, outside, outside * tx.price if tx.price is not None else math.nan)
-            self.flow(self.inflows, tx.day, self.value_out(tx, outside))
+            self.flow(self.inflows_at_close, tx.day, self.value_out(tx, outside))
         self.expense_fee(tx, tx.asset)
         return None
 
@@ -336,7 +341,7 @@ class _Run:
         if err := self.fee_check(tx, received=tx.quantity):
             return err
         self.acquire(tx, tx.asset, tx.quantity, tx.quantity * tx.price if tx.price is not None else math.nan)
-        self.flow(self.inflows, tx.day, self.value_out(tx, tx.quantity))
+        self.flow(self.inflows_at_close, tx.day, self.value_out(tx, tx.quantity))
         self.expense_fee(tx, tx.asset)
         return None
 
@@ -406,6 +411,7 @@ def run_ledger(
         cash_balances=run.cash_balances,
         inflows=run.inflows,
         outflows=run.outflows,
+        inflows_at_close=run.inflows_at_close,
         currency=currency,
         method=method,
         first_day=txs[0].day,

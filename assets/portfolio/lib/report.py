@@ -143,7 +143,8 @@ def pnl_report(
     method
         Cost-basis method.
     benchmark
-        A price column or ``"MARKET"`` (equal-weighted index of every column).
+        A price column or ``"MARKET"`` (equal-weighted index of every column); any other name
+        gives null benchmark figures with that reason.
     rates
         Base-currency rates per USD; without them the document is in USD.
 
@@ -151,8 +152,6 @@ def pnl_report(
     ------
     LedgerError
         Every row at fault (nothing is computed).
-    KeyError
-        The benchmark is not a column of ``prices``.
     ValueError
         Transactions after the last price, or a base currency without rates for the days needed.
     """
@@ -170,12 +169,14 @@ def pnl_report(
 
 def _document(ledger: Ledger, series: DailySeries, prices: PriceMatrix, benchmark: str) -> dict:
     as_of = series.as_of
-    daily = daily_twr(series.value, series.inflow, series.outflow)
+    daily = daily_twr(series.value, series.inflow, series.outflow, series.inflow_end)
     day_reasons = dict(series.reasons)
     for t in np.flatnonzero(np.isnan(daily)):
         day_reasons.setdefault(int(t), f"value appeared in an empty portfolio on {series.dates[t]} (nothing invested)")
     periods: dict[str, PeriodReturns] = {
-        k: period_returns(k, series.dates, series.value, series.inflow, series.outflow, daily, day_reasons)
+        k: period_returns(
+            k, series.dates, series.value, series.inflow, series.outflow, series.inflow_end, daily, day_reasons
+        )
         for k in PERIODS
     }
 
@@ -198,7 +199,8 @@ def _document(ledger: Ledger, series: DailySeries, prices: PriceMatrix, benchmar
     portfolio["total_pnl"] = None if None in parts else math.fsum(parts)
     if portfolio["total_pnl"] is None:
         reasons["total_pnl"] = next(reasons[k] for k in ("realized_pnl", "unrealized_pnl") if k in reasons)
-    inflows, outflows = float(np.sum(series.inflow)), float(np.sum(series.outflow))
+    inflows = float(np.sum(series.inflow) + np.sum(series.inflow_end))
+    outflows = float(np.sum(series.outflow))
     portfolio.update(inflows=_num(inflows), outflows=_num(outflows), net_flows=_num(inflows - outflows))
     for key in ("inflows", "outflows", "net_flows"):
         if portfolio[key] is None:

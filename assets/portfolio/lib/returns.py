@@ -2,18 +2,19 @@
 
 Conventions (one day is the valuation step, flows sit on its boundaries):
 
-- Time-weighted, daily linked (the "true" time-weighted method valued at every flow): inflows join
-  at the start of their day, outflows leave at its end,
+- Time-weighted, daily linked (the "true" time-weighted method valued at every flow): cash paid in
+  joins at the start of its day (:math:`I_t`); outflows (:math:`O_t`) and coins entering at the
+  day's close (:math:`E_t`) sit at its end,
 
-  .. math:: r_t = \\frac{V_t + O_t}{V_{t-1} + I_t} - 1, \\qquad TWR = \\prod_t (1 + r_t) - 1
+  .. math:: r_t = \\frac{V_t + O_t - E_t}{V_{t-1} + I_t} - 1, \\qquad TWR = \\prod_t (1 + r_t) - 1
 
   so the first day's return is its close against what was paid in. A day with nothing invested
   and nothing held returns 0.
 - Money-weighted: the rate that sets the period's cash flows to zero, seen from the investor: the
-  starting value and inflows are paid in (at the start of their days), outflows and the final
-  value come back (at the end of theirs); time in days / 365 (XIRR). Reported for the period
-  (cumulative) and, only for periods over a year, annualized.
-- Simple: gain over money at work, :math:`(V_{end} - V_{start} - (I - O)) / (V_{start} + I)`.
+  starting value and inflows are paid in (at the start or end of their days, as above), outflows
+  and the final value come back; time in days / 365 (XIRR). Reported for the period (cumulative)
+  and, only for periods over a year, annualized.
+- Simple: gain over money at work, :math:`(V_{end} - V_{start} - (I + E - O)) / (V_{start} + I + E)`.
 
 With no flows inside a period all three equal :math:`V_{end} / V_{start} - 1`.
 """
@@ -35,17 +36,18 @@ def _tolerance(*series: np.ndarray) -> float:
     return 1e-9 * max(scale, 1.0)
 
 
-def daily_twr(value, inflow, outflow) -> np.ndarray:
+def daily_twr(value, inflow, outflow, inflow_end=None) -> np.ndarray:
     """Daily time-weighted returns (see the module doc); NaN where the day cannot be measured.
 
     A day that starts with nothing (no value, no inflow) but ends with something (an airdrop into an
     empty portfolio) has no defined return: NaN.
     """
     value, inflow, outflow = (np.asarray(a, dtype=np.float64) for a in (value, inflow, outflow))
+    late = np.zeros_like(value) if inflow_end is None else np.asarray(inflow_end, dtype=np.float64)
     prev = np.concatenate([[0.0], value[:-1]])
     den = prev + inflow
-    num = value + outflow
-    tol = _tolerance(value, inflow, outflow)
+    num = value + outflow - late
+    tol = _tolerance(value, inflow, outflow, late)
     with np.errstate(divide="ignore", invalid="ignore"):
         r = np.where(den > tol, num / den - 1.0, np.where(np.abs(num) <= tol, 0.0, np.nan))
     r[np.isnan(den) | np.isnan(num)] = np.nan
@@ -150,9 +152,14 @@ def period_start(key: str, dates: np.ndarray) -> tuple[int | None, str | None]:
     return s, None
 
 
-def period_returns(key: str, dates, value, inflow, outflow, daily=None, reasons=None) -> PeriodReturns:
-    """TWR, MWR and simple return of period ``key`` (one of :data:`PERIODS`) ending on the last day."""
-    daily = daily_twr(value, inflow, outflow) if daily is None else daily
+def period_returns(key: str, dates, value, inflow, outflow, inflow_end=None, daily=None, reasons=None) -> PeriodReturns:
+    """TWR, MWR and simple return of period ``key`` (one of :data:`PERIODS`) ending on the last day.
+
+    ``daily`` (the :func:`daily_twr` series) and ``reasons`` (why a day index is NaN) may be given
+    to share them between periods.
+    """
+    late_all = np.zeros(len(dates)) if inflow_end is None else np.asarray(inflow_end, dtype=np.float64)
+    daily = daily_twr(value, inflow, outflow, late_all) if daily is None else daily
     reasons = reasons or {}
     s, why = period_start(key, dates)
     if s is None:
@@ -167,12 +174,13 @@ def period_returns(key: str, dates, value, inflow, outflow, daily=None, reasons=
         out["twr"] = reasons.get(t) or f"the portfolio's value appeared from nothing on {dates[t]} (nothing invested)"
     v_end = float(value[-1])
     v_base = float(value[s - 1]) if s > 0 else 0.0
-    i, o = inflow[s:], outflow[s:]
-    paid_in = v_base + float(np.sum(i))
-    simple = (v_end - v_base - (float(np.sum(i)) - float(np.sum(o)))) / paid_in if paid_in > 0 else math.nan
+    i, e, o = inflow[s:], late_all[s:], outflow[s:]
+    paid_in = v_base + float(np.sum(i)) + float(np.sum(e))
+    net = float(np.sum(i)) + float(np.sum(e)) - float(np.sum(o))
+    simple = (v_end - v_base - net) / paid_in if paid_in > 0 else math.nan
     k = np.arange(n, dtype=np.float64)
-    amounts = np.concatenate([[-v_base], -i, o, [v_end]])
-    times = np.concatenate([[0.0], k, k + 1.0, [float(n)]])
+    amounts = np.concatenate([[-v_base], -i, -e, o, [v_end]])
+    times = np.concatenate([[0.0], k, k + 1.0, k + 1.0, [float(n)]])
     mwr, mwr_reason = xirr(amounts, times, float(n))
     unvalued = np.isnan(amounts).any()
     why = _first_reason(reasons, s - 1, len(dates)) if unvalued else None

@@ -1,8 +1,9 @@
 """Daily valuation of a ledger: quantities held at each day's end times that day's close, plus cash.
 
 Day ``t`` covers one UTC calendar day; its value is taken after every transaction of the day, at the
-day's close (ARCHITECTURE.md: the close of D is the last price of D). External inflows count at the
-start of their day and outflows at its end, which is what the time-weighted return links on.
+day's close (ARCHITECTURE.md: the close of D is the last price of D). Cash paid in counts at the
+start of its day; withdrawals, and coins crossing the ledger's boundary at the day's close, at its
+end: the boundaries the time-weighted return links on.
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ class DailySeries:
         The ledger's coins, column-aligned with ``quantities`` and ``closes``.
     quantities, closes : np.ndarray
         ``(D, A)``: units held at each day's end; the day's close (NaN when the price file has none).
-    cash, value, inflow, outflow : np.ndarray
+    cash, value, inflow, inflow_end, outflow : np.ndarray
         ``(D,)``: cash at the day's end; total value (NaN when a held coin has no close that day);
-        external inflows (start of day) and outflows (end of day), NaN when one could not be valued.
+        external inflows at the start of the day, inflows at its end (coins valued at the close),
+        outflows at its end; NaN where a flow could not be valued.
     reasons : dict[int, str]
         Why ``value`` or a flow is NaN on day index ``t`` (only for those days).
     """
@@ -42,6 +44,7 @@ class DailySeries:
     cash: np.ndarray
     value: np.ndarray
     inflow: np.ndarray
+    inflow_end: np.ndarray
     outflow: np.ndarray
     reasons: dict[int, str]
 
@@ -108,11 +111,10 @@ def daily_series(ledger: Ledger, prices: PriceMatrix) -> DailySeries:
     unpriced = held & np.isnan(closes)
     value = np.where(held, quantities * np.where(np.isnan(closes), 0.0, closes), 0.0).sum(axis=1) + cash
     value[unpriced.any(axis=1)] = np.nan
-    inflow, outflow = np.zeros(n), np.zeros(n)
-    for d, amount in ledger.inflows.items():
-        inflow[day(d)] = amount
-    for d, amount in ledger.outflows.items():
-        outflow[day(d)] = amount
+    inflow, inflow_end, outflow = np.zeros(n), np.zeros(n), np.zeros(n)
+    for series, book in ((inflow, ledger.inflows), (inflow_end, ledger.inflows_at_close), (outflow, ledger.outflows)):
+        for d, amount in book.items():
+            series[day(d)] = amount
 
     reasons: dict[int, str] = {}
     for row, asset, d in ledger.unvalued:
@@ -128,6 +130,7 @@ def daily_series(ledger: Ledger, prices: PriceMatrix) -> DailySeries:
         cash=cash,
         value=value,
         inflow=inflow,
+        inflow_end=inflow_end,
         outflow=outflow,
         reasons=reasons,
     )

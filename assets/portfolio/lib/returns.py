@@ -98,7 +98,7 @@ def xirr(amounts, times, span: float, annualization: int = ANNUALIZATION) -> tup
         return float(np.sum(c * np.exp(-x * s)))
 
     grid = np.linspace(-20.0, 20.0, 161)  # period log growth: a factor of e^-20 .. e^20
-    values = np.array([npv(x) for x in grid])
+    values = np.exp(-np.outer(grid, s)) @ c
     change = np.flatnonzero(np.sign(values[:-1]) * np.sign(values[1:]) <= 0)
     if not change.size:
         return math.nan, "no rate of return between -100% and e^20 solves the period's cash flows"

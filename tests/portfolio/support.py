@@ -17,7 +17,9 @@ def day(n: int, hour: int = 12) -> dt.datetime:
     return dt.datetime.combine(START + dt.timedelta(days=n), dt.time(hour), tzinfo=dt.UTC)
 
 
-def tx(n: int, kind: str, asset: str, quantity: float, price: float | None = None, *, row: int = 0, **kw) -> Transaction:
+def tx(
+    n: int, kind: str, asset: str, quantity: float, price: float | None = None, *, row: int = 0, **kw
+) -> Transaction:
     return Transaction(time=day(n), kind=Kind(kind), asset=asset, quantity=float(quantity), price=price, row=row, **kw)
 
 
@@ -32,7 +34,9 @@ def prices(columns: dict[str, list[float] | np.ndarray], start: dt.date = START)
     """A daily close matrix starting ``start`` (one value per day per symbol)."""
     n = len(next(iter(columns.values())))
     dates = np.datetime64(start, "D") + np.arange(n)
-    return PriceMatrix.build(dates, list(columns), np.column_stack([np.asarray(v, dtype=float) for v in columns.values()]))
+    return PriceMatrix.build(
+        dates, list(columns), np.column_stack([np.asarray(v, dtype=float) for v in columns.values()])
+    )
 
 
 def flat(n_days: int, **levels: float) -> PriceMatrix:

@@ -140,7 +140,9 @@ def test_fees_in_cost_basis_out_of_proceeds_and_on_their_own():
 
 
 def test_a_buy_without_cash_is_funded_from_outside_and_sale_proceeds_stay():
-    ledger = run_ledger(numbered(tx(0, "deposit", "USD", 60.0), tx(1, "buy", "BTC", 1, 100.0), tx(2, "sell", "BTC", 1, 90.0)))
+    ledger = run_ledger(
+        numbered(tx(0, "deposit", "USD", 60.0), tx(1, "buy", "BTC", 1, 100.0), tx(2, "sell", "BTC", 1, 90.0))
+    )
     assert ledger.inflows == {tx(0, "deposit", "USD", 1).day: 60.0, tx(1, "buy", "BTC", 1).day: 40.0}
     assert ledger.cash == 90.0 and not ledger.outflows
 

@@ -67,7 +67,9 @@ def test_report_positions_and_totals(method):
 
 def test_selling_everything_in_float_noise_empties_the_lots():
     """0.1 + 0.2 bought, 0.3 sold: 0.30000000000000004 held must not leave dust or fail."""
-    ledger = run_ledger(numbered(tx(0, "buy", "ETH", 0.1, 10.0), tx(0, "buy", "ETH", 0.2, 10.0), tx(1, "sell", "ETH", 0.3, 12.0)))
+    ledger = run_ledger(
+        numbered(tx(0, "buy", "ETH", 0.1, 10.0), tx(0, "buy", "ETH", 0.2, 10.0), tx(1, "sell", "ETH", 0.3, 12.0))
+    )
     eth = ledger.positions["ETH"]
     assert eth.quantity == 0.0 and eth.lots() == [] and eth.cost_basis == 0.0
     assert eth.realized == pytest.approx(0.6)

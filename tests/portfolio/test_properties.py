@@ -114,7 +114,9 @@ def test_quantities_and_cash_conserve(sc):
         held = ledger.positions[asset].quantity if asset in ledger.positions else 0.0
         assert held == pytest.approx(q, rel=1e-9, abs=1e-9)
         if asset in ledger.positions:
-            assert sum(lot.quantity for lot in ledger.positions[asset].lots()) == pytest.approx(held, rel=1e-9, abs=1e-9)
+            assert sum(lot.quantity for lot in ledger.positions[asset].lots()) == pytest.approx(
+                held, rel=1e-9, abs=1e-9
+            )
             assert ledger.positions[asset].in_transit == pytest.approx(0.0, abs=1e-9)
     assert ledger.cash == pytest.approx(cash, rel=1e-9, abs=1e-6)
 

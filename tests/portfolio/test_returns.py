@@ -86,7 +86,13 @@ def test_partially_invested_twr_links_daily_returns_of_value():
     )
     p = pnl_report(records, prices({"BTC": btc}))["portfolio"]
     v = np.array([200.0, 210.0, 199.0, 220.0, 226.0])  # without the deposit
-    by_day = [v[0] / 200, v[1] / v[0], (1000 + v[2]) / (v[1] + 1000), (1000 + v[3]) / (1000 + v[2]), (1000 + v[4]) / (1000 + v[3])]
+    by_day = [
+        v[0] / 200,
+        v[1] / v[0],
+        (1000 + v[2]) / (v[1] + 1000),
+        (1000 + v[3]) / (1000 + v[2]),
+        (1000 + v[4]) / (1000 + v[3]),
+    ]
     assert p["twr"]["all"] == pytest.approx(np.prod(by_day) - 1, rel=1e-12)
 
 

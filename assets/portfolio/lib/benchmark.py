@@ -92,7 +92,7 @@ def compare(rp, rb, p_reasons: dict[int, str], b_reasons: dict[int, str], start:
     if not np.isfinite(te):
         reasons["tracking_error"] = reasons["information_ratio"] = "needs at least 2 daily returns"
         ir = math.nan
-    elif te == 0:
+    elif te < 1e-12:  # float noise of identical series: a ratio of noise is no number
         ir = math.nan
         reasons["information_ratio"] = "the portfolio tracks the benchmark exactly (tracking error 0)"
     else:

@@ -44,9 +44,11 @@ def ex_post_risk(daily: np.ndarray, first_day: dt.date) -> ExPostRisk:
     """Volatility and the maximum drawdown's episode of daily returns starting on ``first_day``.
 
     The drawdown episode runs from the peak before the deepest trough to the first day the index is
-    back at that peak (``recovery``, None while still under water: its duration then runs to the
-    last day). Wealth index 0 is the start of ``first_day``; the peak date is the day whose close it
-    is (the day before ``first_day`` when the peak is the start).
+    back at that peak (``recovery``, None while still under water). Its duration counts the days
+    spent below the peak (to the last day when not recovered), as
+    :func:`assets.metrics.drawdown.max_drawdown_duration` counts the longest such spell. Wealth index
+    0 is the start of ``first_day``; the peak date is the day whose close it is (the day before
+    ``first_day`` when the peak is the start).
     """
     r = np.asarray(daily, dtype=np.float64)
     reasons: dict[str, str] = {}
@@ -78,7 +80,7 @@ def ex_post_risk(daily: np.ndarray, first_day: dt.date) -> ExPostRisk:
         days=n,
         volatility=vol,
         max_drawdown=mdd,
-        drawdown_days=float((recovery if recovery is not None else n) - peak),
+        drawdown_days=float((recovery - 1 if recovery is not None else n) - peak),
         longest_drawdown_days=float(max_drawdown_duration(r)),
         peak=date(peak),
         trough=date(trough),

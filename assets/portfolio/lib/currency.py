@@ -94,6 +94,10 @@ def to_ledger_currency(
     out: list[Transaction] = []
     errors: list[RowError] = []
     for tx in transactions:
+        coin_fee_unvalued = tx.fee_asset is not None and tx.fee_quantity > 0 and not tx.fee
+        if tx.currency == currency and not coin_fee_unvalued:
+            out.append(tx)  # already in the ledger currency (most rows): nothing to convert
+            continue
         unit = 1.0 if tx.currency == currency else rate(tx.currency, tx.day)
         if unit is None:
             errors.append(
@@ -105,7 +109,7 @@ def to_ledger_currency(
         else:
             price = None if tx.price is None else tx.price * unit
         fee = tx.fee * unit
-        if tx.fee_asset is not None and tx.fee_quantity > 0 and not tx.fee:
+        if coin_fee_unvalued:
             if tx.fee_asset == tx.asset and price is not None:
                 fee_unit = price
             else:

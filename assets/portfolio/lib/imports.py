@@ -299,17 +299,17 @@ def _coinbase(cells: dict[str, str], row: int) -> list[Transaction] | str:
     type_text = cells["type"].strip()
     key = type_text.lower()
     if key not in _COINBASE_TYPES:
-        raise RowProblem(cells["_type_column"], f"unknown Coinbase transaction type {type_text!r}")
+        raise RowProblem("type", f"unknown Coinbase transaction type {type_text!r}")
     if key in _COINBASE_INTERNAL:
         return f"{type_text}: a move inside Coinbase"
-    time = _time(cells["time"], cells["_time_column"])
+    time = _time(cells["time"], "time")
     asset = cells["asset"].strip().upper()
-    qty = abs(_number(cells["quantity"], cells["_quantity_column"]))
+    qty = abs(_number(cells["quantity"], "quantity"))
     currency = cells["currency"].strip().upper() or LEDGER_CURRENCY
-    spot = _money(cells["price"], cells["_price_column"])
-    subtotal = _money(cells.get("subtotal", ""), cells.get("_subtotal_column", "Subtotal"))
-    total = _money(cells.get("total", ""), cells.get("_total_column", "Total"))
-    fee = abs(_money(cells.get("fees", ""), cells.get("_fees_column", "Fees")) or 0.0)
+    spot = _money(cells["price"], "price")
+    subtotal = _money(cells.get("subtotal", ""), "subtotal")
+    total = _money(cells.get("total", ""), "total")
+    fee = abs(_money(cells.get("fees", ""), "fees") or 0.0)
     notes = cells.get("notes", "").strip()
     common = dict(time=time, row=row, venue="Coinbase", external_id=cells.get("id", "").strip(), note=notes)
     kind = _COINBASE_TYPES[key]
@@ -318,7 +318,7 @@ def _coinbase(cells: dict[str, str], row: int) -> list[Transaction] | str:
     if kind is None:  # Convert: one row for both coins
         m = _CB_CONVERT_NOTE.match(notes)
         if not m:
-            raise RowProblem("Notes", f"a Convert row needs 'Converted X A to Y B' in Notes, got {notes!r}")
+            raise RowProblem("notes", f"a Convert row needs 'Converted X A to Y B' in Notes, got {notes!r}")
         got_qty, got = float(m.group(3).replace(",", "")), m.group(4).upper()
         value = abs(total if total is not None else subtotal if subtotal is not None else qty * (spot or 0.0))
         return [
@@ -453,7 +453,7 @@ KRAKEN = Layout(
         )
     },  # fmt: skip
     parse=_kraken,
-    fields={"price": "price", "quantity": "vol", "symbol": "pair", "fee": "fee"},
+    fields={"price": "price", "quantity": "vol", "symbol": "pair", "fee": "fee", "amount": "cost"},
 )
 
 
@@ -489,15 +489,15 @@ def binance_pair(pair: str, quote_hint: str | None = None) -> tuple[str, str]:
     for q in ((quote_hint,) if quote_hint else ()) + _BINANCE_QUOTES:
         if p.endswith(q) and len(p) > len(q):
             return p[: -len(q)], q
-    raise RowProblem("Pair", f"cannot tell base and quote apart in pair {pair.strip()!r}")
+    raise RowProblem("pair", f"cannot tell base and quote apart in pair {pair.strip()!r}")
 
 
 def _binance(cells: dict[str, str], row: int) -> list[Transaction]:
     side_text = cells["side"].strip().upper()
     side = {"BUY": Kind.BUY, "SELL": Kind.SELL}.get(side_text)
     if side is None:
-        raise RowProblem(cells["_side_column"], f"must be BUY or SELL, got {cells['side'].strip()!r}")
-    time = _time(cells["time"], "Date(UTC)")
+        raise RowProblem("side", f"must be BUY or SELL, got {cells['side'].strip()!r}")
+    time = _time(cells["time"], "time")
     if "executed" in cells:  # current layout: amounts carry their coin
         amount, quote = _split_amount(cells["amount"], "Amount")
         base, quote = binance_pair(cells["pair"], quote)
@@ -510,7 +510,7 @@ def _binance(cells: dict[str, str], row: int) -> list[Transaction]:
         fee = _number(cells.get("fee", ""), "Fee", allow_empty=True) or 0.0
         fee_asset = cells.get("fee_coin", "").strip().upper() or None
     if fee and fee_asset is None:
-        raise RowProblem("Fee", f"names no coin: {cells['fee'].strip()!r}")
+        raise RowProblem("fee", f"names no coin: {cells['fee'].strip()!r}")
     return _trade(
         time=time, side=side, base=base, base_qty=qty, quote=quote, quote_amount=amount, fee=fee or 0.0,
         fee_asset=fee_asset if fee else None, row=row, venue="Binance",
@@ -528,7 +528,7 @@ BINANCE = Layout(
     },
     optional={"executed": ("Executed",), "total": ("Total",), "fee": ("Fee",), "fee_coin": ("Fee Coin",)},
     parse=_binance,
-    fields={"price": "Price", "quantity": "Executed", "symbol": "Pair", "fee": "Fee"},
+    fields={"price": "Price", "quantity": "Executed", "symbol": "Pair", "fee": "Fee", "amount": "Amount"},
 )
 
 LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (OURS, COINBASE, KRAKEN, BINANCE)}
@@ -609,11 +609,10 @@ def parse_transactions(data: bytes | str, *, layout: str | None = None, max_rows
             errors.append(RowError(row, "", f"has {len(cells)} cells, the header has {len(header)}"))
             continue
         values = {role: cells[i] for role, i in column_of.items()}
-        values.update({f"_{role}_column": name for role, name in roles.items()})
         try:
             parsed = lay.parse(values, row)
         except RowProblem as exc:
-            errors.append(RowError(row, roles.get(exc.column, exc.column), str(exc)))
+            errors.append(RowError(row, roles.get(exc.column) or lay.fields.get(exc.column) or exc.column, str(exc)))
             continue
         if isinstance(parsed, str):
             skipped.append((row, parsed))

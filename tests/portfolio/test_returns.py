@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq
 
-from assets.portfolio.lib import pnl_report, xirr
+from assets.portfolio.lib import Kind, Transaction, pnl_report, xirr
 from tests.portfolio.support import START, numbered, prices, tx
 
 
@@ -135,3 +135,36 @@ def test_a_held_coin_without_closes_makes_the_returns_covering_it_null():
     assert p["twr"]["all"] is None
     assert p["null_reasons"]["twr.all"] == "BTC is held on 2024-01-01 but the price file has no close for it"
     assert p["twr"]["1d"] == pytest.approx(0.1) and p["market_value"] == 110.0
+
+
+def test_monthly_purchases_on_real_closes(shared_data):
+    """Real BTC closes (CoinMarketCap, 2019-2021): 500 USD at each month's first opening price.
+
+    Bought at the opening price (the previous close) the ledger is always fully invested, so its
+    time-weighted return is BTC's price return; the money-weighted return is scipy's root of the
+    deposits and the final value, dated as the returns module documents.
+    """
+    from tests.metrics.series import close_prices
+
+    symbols, dates, values = close_prices(shared_data / "prices" / "cmc_2017_2021_close.csv")
+    days = [str(d)[:10] for d in dates]
+    btc = values[:, symbols.index("BTC")]
+    pm = prices({"BTC": btc}, start=dt.date.fromisoformat(days[0]))
+    first = days.index("2019-01-01")
+    buys = [i for i in range(first, len(days)) if days[i].endswith("-01")]
+    records = []
+    for i in buys:
+        when = dt.datetime.fromisoformat(days[i]).replace(hour=0, tzinfo=dt.UTC)
+        records += [
+            Transaction(time=when, kind=Kind.DEPOSIT, asset="USD", quantity=500.0),
+            Transaction(time=when, kind=Kind.BUY, asset="BTC", quantity=500.0 / btc[i - 1], price=float(btc[i - 1])),
+        ]
+    p = pnl_report(numbered(*records), pm)["portfolio"]
+    last = len(days) - 1
+    assert p["twr"]["all"] == pytest.approx(btc[last] / btc[first - 1] - 1, rel=1e-9)
+    final = sum(500.0 / btc[i - 1] for i in buys) * btc[last]
+    flows = [(-500.0, i - first) for i in buys] + [(final, last - first + 1)]
+    irr = brentq(lambda rate: sum(c / (1 + rate) ** (t / 365) for c, t in flows), -0.99, 100.0)
+    assert p["market_value"] == pytest.approx(final, rel=1e-12)
+    assert p["mwr_annualized"] == pytest.approx(irr, rel=1e-8)
+    assert p["net_flows"] == pytest.approx(500.0 * len(buys))

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from assets.metrics import PriceDataError
-from assets.portfolio.lib import LedgerError, pnl_report
+from assets.portfolio.lib import LedgerError, pnl_statement
 from assets.portfolio.lib.constants import DEFAULT_BENCHMARK, MARKET_BENCHMARK, METHODS, PERIODS
 from assets.portfolio.lib.imports import parse_transactions
 from serving.cli.risk import read_prices
@@ -60,7 +60,7 @@ def pnl(transactions_csv: Path, prices_csv: Path, method: str, benchmark: str, f
                 f"benchmark {benchmark!r} is not a column of {prices_csv} ({', '.join(prices.symbols)}) "
                 f"nor {MARKET_BENCHMARK}"
             )
-        report = pnl_report(parsed.transactions, prices, method=method, benchmark=benchmark)
+        report = pnl_statement(parsed.transactions, prices, method=method, benchmark=benchmark)
     except LedgerError as exc:
         raise click.ClickException(_errors_line(transactions_csv, exc.errors)) from None
     except PriceDataError as exc:

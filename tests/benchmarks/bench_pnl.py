@@ -1,6 +1,6 @@
 """``crypto-risk bench pnl``: a 10,000-transaction ledger over 3 years -> positions, P&L and returns.
 
-Times :func:`assets.portfolio.lib.pnl_report` (currency resolution, the lot ledger, daily valuation,
+Times :func:`assets.portfolio.lib.pnl_statement` (currency resolution, the lot ledger, daily valuation,
 TWR / MWR / simple returns for every period, the benchmark comparison and ex-post risk) on
 generated transactions of 20 coins: deposits, buys, sells, staking rewards, transfers between
 venues, fees and withdrawals, every one valid. ``seconds`` is the median of ``--repeat`` runs of
@@ -89,7 +89,7 @@ def main(argv: list[str]) -> dict:
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args(argv)
 
-    from assets.portfolio.lib import pnl_report
+    from assets.portfolio.lib import pnl_statement
     from assets.portfolio.lib.imports import parse_transactions
 
     days = int(round(args.years * 365)) + 1
@@ -98,7 +98,7 @@ def main(argv: list[str]) -> dict:
     parsed = parse_transactions(text)
     assert not parsed.errors, parsed.errors[:3]
     txs = parsed.transactions
-    pnl_report(txs[:200], prices, method=args.method)  # warm-up (imports, first calls)
+    pnl_statement(txs[:200], prices, method=args.method)  # warm-up (imports, first calls)
 
     parse_runs, runs, doc = [], [], None
     for _ in range(args.repeat):
@@ -106,7 +106,7 @@ def main(argv: list[str]) -> dict:
         parse_transactions(text)
         parse_runs.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        doc = pnl_report(txs, prices, method=args.method)
+        doc = pnl_statement(txs, prices, method=args.method)
         runs.append(time.perf_counter() - t0)
     assert doc is not None and doc["portfolio"]["twr"]["all"] is not None
     return {

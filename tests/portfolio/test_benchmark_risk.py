@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from assets.portfolio.lib import pnl_report
+from assets.portfolio.lib import pnl_statement
 from tests.portfolio.support import numbered, prices, tx
 
 
@@ -23,7 +23,7 @@ def test_half_in_cash_against_btc():
     btc, eth = _paths(200)
     pm = prices({"BTC": btc, "ETH": eth})
     records = numbered(tx(1, "deposit", "USD", 2 * btc[1]), tx(1, "buy", "BTC", 1, btc[1]))
-    p = pnl_report(records, pm)["portfolio"]
+    p = pnl_statement(records, pm)["portfolio"]
     value = btc[1:] + btc[1]  # 1 BTC plus its price in cash, from the ledger's first day
     rp = np.concatenate([[0.0], value[1:] / value[:-1] - 1])  # day 1 bought at its close: 0
     rb = btc[1:] / btc[:-1] - 1
@@ -46,7 +46,7 @@ def test_half_in_cash_against_btc():
 def test_holding_the_benchmark_tracks_it_exactly():
     """Bought on day 1 at the opening price (day 0's close): every daily return is BTC's."""
     btc, _ = _paths(50)
-    p = pnl_report(numbered(tx(1, "buy", "BTC", 2, btc[0])), prices({"BTC": btc}))["portfolio"]
+    p = pnl_statement(numbered(tx(1, "buy", "BTC", 2, btc[0])), prices({"BTC": btc}))["portfolio"]
     b = p["benchmark"]
     assert b["excess_return"] == pytest.approx(0.0, abs=1e-12)
     assert b["tracking_error"] == pytest.approx(0.0, abs=1e-12)
@@ -57,7 +57,7 @@ def test_holding_the_benchmark_tracks_it_exactly():
 
 def test_a_benchmark_without_the_close_before_the_first_day_is_null():
     btc, _ = _paths(20)
-    p = pnl_report(numbered(tx(0, "buy", "BTC", 2, btc[0])), prices({"BTC": btc}))["portfolio"]
+    p = pnl_statement(numbered(tx(0, "buy", "BTC", 2, btc[0])), prices({"BTC": btc}))["portfolio"]
     assert p["benchmark"]["twr_all"] is None and p["benchmark"]["twr"]["1d"] is not None
     assert "no BTC close on 2023-12-31" in p["null_reasons"]["benchmark.twr_all"]
 
@@ -65,7 +65,7 @@ def test_a_benchmark_without_the_close_before_the_first_day_is_null():
 def test_market_benchmark_is_the_equal_weighted_index():
     btc, eth = _paths(120, seed=5)
     pm = prices({"BTC": btc, "ETH": eth})
-    p = pnl_report(numbered(tx(1, "buy", "ETH", 3, eth[1])), pm, benchmark="MARKET")["portfolio"]
+    p = pnl_statement(numbered(tx(1, "buy", "ETH", 3, eth[1])), pm, benchmark="MARKET")["portfolio"]
     r = np.column_stack([btc[1:] / btc[:-1] - 1, eth[1:] / eth[:-1] - 1])
     assert p["benchmark"]["symbol"] == "MARKET"
     assert p["benchmark"]["twr_all"] == pytest.approx(np.prod(1 + r.mean(axis=1)) - 1, rel=1e-10)
@@ -73,7 +73,7 @@ def test_market_benchmark_is_the_equal_weighted_index():
 
 def test_unknown_benchmark_is_null_with_the_reason():
     btc, _ = _paths(20)
-    p = pnl_report(numbered(tx(1, "buy", "BTC", 1, btc[1])), prices({"BTC": btc}), benchmark="DOGE")["portfolio"]
+    p = pnl_statement(numbered(tx(1, "buy", "BTC", 1, btc[1])), prices({"BTC": btc}), benchmark="DOGE")["portfolio"]
     assert p["benchmark"]["excess_return"] is None
     assert "no DOGE column" in p["null_reasons"]["benchmark.excess_return"]
 
@@ -90,7 +90,7 @@ def test_ex_post_drawdown_is_on_the_time_weighted_index_not_on_account_value():
         tx(2, "sell", "BTC", 1, 90.0),
         tx(2, "withdrawal", "USD", 90.0),
     )
-    p = pnl_report(records, prices({"BTC": btc}))["portfolio"]
+    p = pnl_statement(records, prices({"BTC": btc}))["portfolio"]
     risk = p["ex_post_risk"]["all"]
     r = np.concatenate([[0.0], btc[1:] / btc[:-1] - 1])
     assert risk["max_drawdown"] == pytest.approx(60 / 120 - 1)
@@ -103,7 +103,7 @@ def test_ex_post_drawdown_is_on_the_time_weighted_index_not_on_account_value():
 
 def test_still_under_water_has_no_recovery_date_and_says_so():
     btc = np.array([100.0, 120.0, 90.0, 100.0])
-    p = pnl_report(numbered(tx(0, "buy", "BTC", 1, 100.0)), prices({"BTC": btc}))["portfolio"]
+    p = pnl_statement(numbered(tx(0, "buy", "BTC", 1, 100.0)), prices({"BTC": btc}))["portfolio"]
     risk = p["ex_post_risk"]["all"]
     assert risk["recovery"] is None and risk["drawdown_days"] == 2  # peak on day 1: days 2 and 3 below it
     assert p["null_reasons"]["ex_post_risk.all.recovery"] == "still under water on the last day (2024-01-04)"

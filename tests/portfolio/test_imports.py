@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from assets.portfolio.lib import Kind, pnl_report
+from assets.portfolio.lib import Kind, pnl_statement
 from assets.portfolio.lib.imports import kraken_asset, kraken_pair, parse_transactions
 from tests.portfolio.support import prices
 
@@ -153,7 +153,7 @@ def test_coinbase_ledger_end_to_end():
     r = parse_transactions(ok)
     assert not r.errors
     pm = prices({"BTC": [40000.0 + 1000 * i for i in range(10)], "ETH": [2000.0 + 50 * i for i in range(10)]})
-    doc = pnl_report(r.transactions, pm)
+    doc = pnl_statement(r.transactions, pm)
     btc = doc["positions"]["BTC"]
     assert btc["quantity"] == pytest.approx(0.01 - 0.005 + 0.0026 - 0.004)
     assert doc["positions"]["ETH"]["quantity"] == pytest.approx(0.1 + 0.001 - 0.05)
@@ -249,7 +249,7 @@ def test_binance_usdt_trades_need_usdt_prices_and_then_balance():
     txs = parse_transactions(text).transactions
     pm = prices({"BTC": [40000.0] * 3, "USDT": [1.0] * 3})
     deposit_usdt = parse_transactions("time,type,symbol,quantity,price_usd\n2024-01-01,transfer_in,USDT,500,1\n")
-    doc = pnl_report(deposit_usdt.transactions + txs, pm)
+    doc = pnl_statement(deposit_usdt.transactions + txs, pm)
     assert doc["positions"]["USDT"]["quantity"] == pytest.approx(500 - 400 - 0.4)
     # The USDT fee rides on the USDT leg: it comes out of that sale's proceeds, not into BTC's cost.
     assert doc["positions"]["BTC"]["cost_basis"] == pytest.approx(400.0)

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from assets.portfolio.lib import LedgerError, pnl_report, run_ledger
+from assets.portfolio.lib import LedgerError, pnl_statement, run_ledger
 from tests.portfolio.support import flat, numbered, prices, tx
 
 
@@ -86,13 +86,13 @@ def test_coins_in_transit_are_held_but_cannot_be_sold():
 
 def test_transfer_in_from_outside_is_an_inflow_at_the_close_with_cost_unknown_unless_priced():
     pm = flat(5, BTC=200.0)
-    doc = pnl_report(numbered(tx(1, "transfer_in", "BTC", 1)), pm)
+    doc = pnl_statement(numbered(tx(1, "transfer_in", "BTC", 1)), pm)
     btc = doc["positions"]["BTC"]
     assert btc["market_value"] == 200.0 and btc["cost_basis"] is None and btc["unrealized_pnl"] is None
     assert "row 2" in btc["null_reasons"]["cost_basis"]
     assert doc["portfolio"]["inflows"] == 200.0 and doc["portfolio"]["cost_basis"] is None
     assert "BTC" in doc["portfolio"]["null_reasons"]["cost_basis"]
-    priced = pnl_report(numbered(tx(1, "transfer_in", "BTC", 1, 150.0)), pm)["positions"]["BTC"]
+    priced = pnl_statement(numbered(tx(1, "transfer_in", "BTC", 1, 150.0)), pm)["positions"]["BTC"]
     assert priced["cost_basis"] == 150.0 and priced["unrealized_pnl"] == 50.0
 
 
@@ -104,7 +104,7 @@ def test_staking_rewards_airdrops_and_income_enter_at_market_value_as_income():
         tx(2, "airdrop", "ETH", 0.25, 16.0),  # its own price
         tx(2, "income", "ETH", 0.25),  # close 14
     )
-    doc = pnl_report(records, pm)
+    doc = pnl_statement(records, pm)
     eth = doc["positions"]["ETH"]
     assert eth["income"] == pytest.approx(6.0 + 4.0 + 3.5)
     assert eth["cost_basis"] == pytest.approx(10.0 + 13.5)
@@ -154,7 +154,7 @@ def test_opening_balances_and_adjustments_are_flows_at_the_close_without_pnl():
         tx(1, "adjustment", "BTC", 0.5),  # found 0.5 more (cost unknown)
         tx(2, "adjustment", "BTC", -1.0),  # a quantity edit down
     )
-    doc = pnl_report(records, pm, method="fifo")
+    doc = pnl_statement(records, pm, method="fifo")
     p = doc["portfolio"]
     assert p["inflows"] == pytest.approx(200.0 + 55.0) and p["outflows"] == pytest.approx(120.0)
     btc = doc["positions"]["BTC"]
@@ -165,7 +165,9 @@ def test_opening_balances_and_adjustments_are_flows_at_the_close_without_pnl():
 
 
 def test_sold_coins_of_unknown_cost_make_realized_null_with_the_row():
-    doc = pnl_report(numbered(tx(0, "opening_balance", "BTC", 1), tx(1, "sell", "BTC", 1, 150.0)), flat(3, BTC=150.0))
+    doc = pnl_statement(
+        numbered(tx(0, "opening_balance", "BTC", 1), tx(1, "sell", "BTC", 1, 150.0)), flat(3, BTC=150.0)
+    )
     btc = doc["positions"]["BTC"]
     assert btc["realized_pnl"] is None and "row 2" in btc["null_reasons"]["realized_pnl"]
     assert btc["cost_basis"] == 0.0  # nothing left: a known zero

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from assets.portfolio.lib import pnl_report, run_ledger
+from assets.portfolio.lib import pnl_statement, run_ledger
 from tests.portfolio.support import day, flat, numbered, tx
 
 LEDGER = numbered(
@@ -53,7 +53,7 @@ def test_hand_worked_lots(method):
 @pytest.mark.parametrize("method", list(EXPECTED))
 def test_report_positions_and_totals(method):
     sold_cost, remaining, _ = EXPECTED[method]
-    doc = pnl_report(LEDGER, flat(10, BTC=160.0), method=method)
+    doc = pnl_statement(LEDGER, flat(10, BTC=160.0), method=method)
     btc = doc["positions"]["BTC"]
     assert btc["market_value"] == pytest.approx(240.0)
     assert btc["unrealized_pnl"] == pytest.approx(240.0 - remaining)

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assets.portfolio.lib import pnl_report, price_rate, run_ledger
+from assets.portfolio.lib import pnl_statement, price_rate, run_ledger
 from assets.portfolio.lib.constants import METHODS, PERIODS
 from tests.portfolio.support import numbered, prices, tx
 
@@ -128,7 +128,7 @@ def test_methods_differ_only_in_timing(sc):
     records, pm, _, _ = build(*sc)
     if not records:
         return
-    docs = {m: pnl_report(records, pm, method=m) for m in METHODS}
+    docs = {m: pnl_statement(records, pm, method=m) for m in METHODS}
     base = docs["fifo"]
     for m, doc in docs.items():
         for sym, pos in base["positions"].items():
@@ -147,7 +147,7 @@ def test_value_minus_net_flows_is_the_total_pnl(sc):
     records, pm, _, _ = build(*sc)
     if not records:
         return
-    p = pnl_report(records, pm, method="hifo")["portfolio"]
+    p = pnl_statement(records, pm, method="hifo")["portfolio"]
     assert p["market_value"] - p["net_flows"] == pytest.approx(p["total_pnl"], rel=1e-9, abs=1e-6)
     assert p["total_pnl"] == pytest.approx(p["realized_pnl"] + p["unrealized_pnl"] + p["income"], rel=1e-12, abs=1e-9)
 
@@ -157,7 +157,7 @@ def test_value_minus_net_flows_is_the_total_pnl(sc):
 def test_without_flows_twr_mwr_and_simple_return_agree(sc):
     """One deposit on day 0 and trades paid from cash: every period's three returns are one number."""
     records, pm, _, _ = build(*sc, self_funded=True)
-    doc = pnl_report(records, pm)
+    doc = pnl_statement(records, pm)
     p = doc["portfolio"]
     assert p["inflows"] == 100_000.0 and p["outflows"] == 0.0
     for k in PERIODS:
@@ -178,6 +178,6 @@ def test_inputs_are_not_changed(sc):
     before = [(r.row, r.quantity, r.price, r.fee) for r in records]
     values = pm.values.copy()
     for m in METHODS:
-        pnl_report(records, pm, method=m)
+        pnl_statement(records, pm, method=m)
     assert [(r.row, r.quantity, r.price, r.fee) for r in records] == before
     np.testing.assert_array_equal(pm.values, values)

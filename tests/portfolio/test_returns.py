@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq
 
-from assets.portfolio.lib import Kind, Transaction, pnl_report, xirr
+from assets.portfolio.lib import Kind, Transaction, pnl_statement, xirr
 from tests.portfolio.support import START, numbered, prices, tx
 
 
@@ -33,7 +33,7 @@ def test_money_weighted_return_equals_scipy_root_of_the_cash_flows():
         tx(250, "sell", "BTC", 300.0 / btc[250], btc[250]),
         tx(250, "withdrawal", "USD", 300.0),
     )
-    doc = pnl_report(records, prices({"BTC": btc}))
+    doc = pnl_statement(records, prices({"BTC": btc}))
     held = 1000.0 / btc[0] + 500.0 / btc[99] - 300.0 / btc[250]
     final = held * btc[500]
     # The investor's flows, in days from the start of day 0 (the documented day-boundary convention).
@@ -70,7 +70,7 @@ def test_xirr_on_its_own_against_scipy():
 def test_intraday_gain_of_the_first_day_counts():
     """Bought below the close: the first day's return is close / price paid (fee included)."""
     pm = prices({"ETH": [110.0, 121.0]})
-    p = pnl_report(numbered(tx(0, "buy", "ETH", 1, 100.0, fee=0.0)), pm)["portfolio"]
+    p = pnl_statement(numbered(tx(0, "buy", "ETH", 1, 100.0, fee=0.0)), pm)["portfolio"]
     assert p["twr"]["all"] == pytest.approx(121.0 / 100.0 - 1)
     assert p["twr"]["1d"] == pytest.approx(121.0 / 110.0 - 1)
     assert p["simple_return"]["all"] == pytest.approx(0.21) and p["mwr"]["all"] == pytest.approx(0.21)
@@ -84,7 +84,7 @@ def test_partially_invested_twr_links_daily_returns_of_value():
         tx(0, "buy", "BTC", 1, 100.0),
         tx(2, "deposit", "USD", 1000.0),  # cash joins at the start of day 2: no gain, no loss
     )
-    p = pnl_report(records, prices({"BTC": btc}))["portfolio"]
+    p = pnl_statement(records, prices({"BTC": btc}))["portfolio"]
     v = np.array([200.0, 210.0, 199.0, 220.0, 226.0])  # without the deposit
     by_day = [
         v[0] / 200,
@@ -98,7 +98,7 @@ def test_partially_invested_twr_links_daily_returns_of_value():
 
 def test_annualized_only_over_a_year_and_periods_before_the_ledger_are_null():
     pm = prices({"BTC": _path(100)})
-    p = pnl_report(numbered(tx(0, "buy", "BTC", 1, float(_path(100)[0]))), pm)["portfolio"]
+    p = pnl_statement(numbered(tx(0, "buy", "BTC", 1, float(_path(100)[0]))), pm)["portfolio"]
     assert p["twr_annualized"]["all"] is None and p["mwr_annualized"] is None
     assert "covers 100 days, not over a year" in p["null_reasons"]["twr_annualized.all"]
     assert p["twr"]["1y"] is None and p["twr"]["90d"] is not None
@@ -112,7 +112,7 @@ def test_ytd_starts_on_january_first():
     btc = _path(60)
     pm = prices({"BTC": btc}, start=start)
     records = [tx(-31, "buy", "BTC", 1, float(btc[0]))]  # 2023-12-01
-    p = pnl_report(records, pm)["portfolio"]
+    p = pnl_statement(records, pm)["portfolio"]
     as_of = start + dt.timedelta(days=59)
     jan1 = (dt.date(as_of.year, 1, 1) - start).days
     assert p["periods"]["ytd"]["start"] == f"{as_of.year}-01-01"
@@ -123,7 +123,7 @@ def test_ytd_starts_on_january_first():
 def test_value_from_nothing_has_no_return():
     """An airdrop into an empty portfolio: that day has no base, so TWR is null, saying why."""
     pm = prices({"NEW": [1.0, 2.0, 3.0]})
-    p = pnl_report(numbered(tx(1, "airdrop", "NEW", 10.0)), pm)["portfolio"]
+    p = pnl_statement(numbered(tx(1, "airdrop", "NEW", 10.0)), pm)["portfolio"]
     assert p["twr"]["all"] is None and "empty portfolio on 2024-01-02" in p["null_reasons"]["twr.all"]
     assert p["twr"]["1d"] == pytest.approx(0.5)
     assert p["income"] == 20.0 and p["total_pnl"] == 30.0
@@ -131,7 +131,7 @@ def test_value_from_nothing_has_no_return():
 
 def test_a_held_coin_without_closes_makes_the_returns_covering_it_null():
     pm = prices({"BTC": [np.nan, np.nan, 100.0, 110.0], "ETH": [10.0, 10.0, 10.0, 10.0]})
-    p = pnl_report(numbered(tx(0, "buy", "BTC", 1, 90.0)), pm)["portfolio"]
+    p = pnl_statement(numbered(tx(0, "buy", "BTC", 1, 90.0)), pm)["portfolio"]
     assert p["twr"]["all"] is None
     assert p["null_reasons"]["twr.all"] == "BTC is held on 2024-01-01 but the price file has no close for it"
     assert p["twr"]["1d"] == pytest.approx(0.1) and p["market_value"] == 110.0
@@ -159,7 +159,7 @@ def test_monthly_purchases_on_real_closes(shared_data):
             Transaction(time=when, kind=Kind.DEPOSIT, asset="USD", quantity=500.0),
             Transaction(time=when, kind=Kind.BUY, asset="BTC", quantity=500.0 / btc[i - 1], price=float(btc[i - 1])),
         ]
-    p = pnl_report(numbered(*records), pm)["portfolio"]
+    p = pnl_statement(numbered(*records), pm)["portfolio"]
     last = len(days) - 1
     assert p["twr"]["all"] == pytest.approx(btc[last] / btc[first - 1] - 1, rel=1e-9)
     final = sum(500.0 / btc[i - 1] for i in buys) * btc[last]

@@ -5,7 +5,7 @@ Transactions (:mod:`.transactions`) run through lots under a cost-basis method (
 daily (:mod:`.valuation`) for time- and money-weighted returns (:mod:`.returns`), a benchmark
 comparison (:mod:`.benchmark`) and ex-post risk on the time-weighted index (:mod:`.expost`).
 Exchange exports are parsed by :mod:`.imports`; :mod:`.currency` converts quotes and base
-currencies; :func:`pnl_report` builds the ``crypto-risk pnl`` document.
+currencies; :func:`pnl_statement` builds the ``crypto-risk pnl`` document.
 """
 
 from assets.portfolio.lib.benchmark import Comparison, benchmark_returns, compare
@@ -20,8 +20,8 @@ from assets.portfolio.lib.currency import (
 from assets.portfolio.lib.expost import ExPostRisk, ex_post_risk
 from assets.portfolio.lib.ledger import Disposal, Ledger, Position, run_ledger
 from assets.portfolio.lib.lots import Lot, new_pool
-from assets.portfolio.lib.report import pnl_report
 from assets.portfolio.lib.returns import PeriodReturns, daily_twr, link, period_returns, xirr
+from assets.portfolio.lib.statement import pnl_statement
 from assets.portfolio.lib.transactions import Kind, LedgerError, RowError, Transaction
 from assets.portfolio.lib.valuation import DailySeries, daily_series
 
@@ -50,7 +50,7 @@ __all__ = [
     "link",
     "new_pool",
     "period_returns",
-    "pnl_report",
+    "pnl_statement",
     "price_rate",
     "run_ledger",
     "to_ledger_currency",

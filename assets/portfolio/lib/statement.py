@@ -1,4 +1,4 @@
-"""The ``crypto-risk pnl`` document: positions, cost basis, P&L, returns, benchmark, ex-post risk.
+"""The P&L statement (the ``crypto-risk pnl`` document): positions, cost basis, P&L, returns, benchmark, risk.
 
 Keys follow the ledger issue's contract (fractions, not percent); every null figure has its reason
 under the ``null_reasons`` of the object holding it (dotted paths for nested figures). Totals:
@@ -124,7 +124,7 @@ def _risk_record(risk: ExPostRisk) -> tuple[dict, dict]:
     return rec, risk.reasons
 
 
-def pnl_report(
+def pnl_statement(
     transactions: Iterable[Transaction],
     prices: PriceMatrix,
     *,

@@ -100,64 +100,61 @@ def _aligned(rows: list[tuple[str, ...]]) -> list[str]:
 
 
 def render_table(doc: dict) -> str:
-    """The P&L document for people: positions, totals, returns by period, benchmark, ex-post risk, nulls."""
-    cur = doc["currency"]
+    """The P&L statement for people: positions, totals, returns by period, benchmark, ex-post risk, nulls."""
     p = doc["portfolio"]
     lines = [
         f"P&L as of {doc['as_of']} - {doc['transactions']} transactions since {doc['first_transaction']} "
-        f"({doc['format']} format), cost basis {doc['method'].upper()}, in {cur}",
+        f"({doc['format']} format), cost basis {doc['method'].upper()}, in {doc['currency']}",
         "",
-    ]
-    rows = [("", "quantity", "price", "value", "cost basis", "unrealized", "realized", "income")]
-    for sym, pos in doc["positions"].items():
-        rows.append(
-            (
-                sym,
-                _qty(pos["quantity"]),
-                _money(pos["price"]),
-                _money(pos["market_value"]),
-                _money(pos["cost_basis"]),
-                _money(pos["unrealized_pnl"]),
-                _money(pos["realized_pnl"]),
-                _money(pos["income"]),
-            )
-        )
-    rows.append(
-        (
-            "PORTFOLIO",
-            "",
-            "",
-            _money(p["market_value"]),
-            _money(p["cost_basis"]),
-            _money(p["unrealized_pnl"]),
-            _money(p["realized_pnl"]),
-            _money(p["income"]),
-        )
-    )
-    lines += _aligned(rows)
-    lines += [
+        *_positions_table(doc),
         "",
         f"Total P&L {_money(p['total_pnl'])}  =  realized + unrealized + income;  money in {_money(p['inflows'])}, "
         f"out {_money(p['outflows'])}, net {_money(p['net_flows'])}",
         "",
+        *_returns_table(p),
+        "",
+        *_risk_lines(p),
     ]
+    nulls = [(f"portfolio.{k}", v) for k, v in p["null_reasons"].items()]
+    nulls += [(f"{sym}.{k}", v) for sym, pos in doc["positions"].items() for k, v in pos["null_reasons"].items()]
+    if nulls:
+        lines += ["", "Not computed:"]
+        lines += [f"  {k}: {v}" for k, v in nulls]
+    return "\n".join(lines)
+
+
+_MONEY_COLUMNS = ("market_value", "cost_basis", "unrealized_pnl", "realized_pnl", "income")
+
+
+def _positions_table(doc: dict) -> list[str]:
+    rows = [("", "quantity", "price", "value", "cost basis", "unrealized", "realized", "income")]
+    for sym, pos in doc["positions"].items():
+        rows.append((sym, _qty(pos["quantity"]), _money(pos["price"]), *(_money(pos[k]) for k in _MONEY_COLUMNS)))
+    rows.append(("PORTFOLIO", "", "", *(_money(doc["portfolio"][k]) for k in _MONEY_COLUMNS)))
+    return _aligned(rows)
+
+
+def _returns_table(p: dict) -> list[str]:
     bench = p["benchmark"]
-    rows = [("return", *PERIODS)]
-    rows.append(("time-weighted", *(_pct(p["twr"][k]) for k in PERIODS)))
-    rows.append(("money-weighted", *(_pct(p["mwr"][k]) for k in PERIODS)))
-    rows.append(("simple", *(_pct(p["simple_return"][k]) for k in PERIODS)))
-    rows.append((f"benchmark {bench['symbol']}", *(_pct(bench["twr"][k]) for k in PERIODS)))
-    lines += _aligned(rows)
-    lines += [
+    rows = [
+        ("return", *PERIODS),
+        ("time-weighted", *(_pct(p["twr"][k]) for k in PERIODS)),
+        ("money-weighted", *(_pct(p["mwr"][k]) for k in PERIODS)),
+        ("simple", *(_pct(p["simple_return"][k]) for k in PERIODS)),
+        (f"benchmark {bench['symbol']}", *(_pct(bench["twr"][k]) for k in PERIODS)),
+    ]
+    return [
+        *_aligned(rows),
         f"annualized (all, over a year only): TWR {_pct(p['twr_annualized']['all'])}, MWR {_pct(p['mwr_annualized'])}",
         "",
         f"Against {bench['symbol']} (all): excess return {_pct(bench.get('excess_return'))}, tracking error "
-        f"{_pct(bench.get('tracking_error'))}, information ratio "
-        f"{_ratio(bench.get('information_ratio'))}, "
+        f"{_pct(bench.get('tracking_error'))}, information ratio {_ratio(bench.get('information_ratio'))}, "
         f"up capture {_pct(bench.get('up_capture'))}, down capture {_pct(bench.get('down_capture'))}",
-        "",
-        f"Ex-post risk - {p['ex_post_risk']['measures']}:",
     ]
+
+
+def _risk_lines(p: dict) -> list[str]:
+    lines = [f"Ex-post risk - {p['ex_post_risk']['measures']}:"]
     for k in ("1y", "all"):
         r = p["ex_post_risk"][k]
         if r is None:
@@ -166,11 +163,6 @@ def render_table(doc: dict) -> str:
         dd = f"max drawdown {_pct(r['max_drawdown'])}"
         if r["peak"]:
             end = f"recovered {r['recovery']}" if r["recovery"] else "not recovered"
-            dd += f" ({r['peak']} -> {r['trough']}, {end}; {r['drawdown_days']:.0f} days)"
+            dd += f" ({r['peak']} -> {r['trough']}, {end}; {r['drawdown_days']:.0f} days under water)"
         lines.append(f"  {k}: volatility {_pct(r['volatility'])}, {dd}")
-    nulls = [(f"portfolio.{k}", v) for k, v in p["null_reasons"].items()]
-    nulls += [(f"{sym}.{k}", v) for sym, pos in doc["positions"].items() for k, v in pos["null_reasons"].items()]
-    if nulls:
-        lines += ["", "Not computed:"]
-        lines += [f"  {k}: {v}" for k, v in nulls]
-    return "\n".join(lines)
+    return lines

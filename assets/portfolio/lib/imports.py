@@ -569,12 +569,10 @@ def parse_transactions(data: bytes | str, *, layout: str | None = None, max_rows
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             return ImportResult("", "", 0, 0, [], [RowError(0, "file", "is not UTF-8 text")], [])
-    text = data.lstrip("\ufeff")
-    lines = text.splitlines()
+    lines = data.lstrip("\ufeff").splitlines()
     if layout is not None and layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r} (one of {', '.join(LAYOUTS)})")
-    candidates = [LAYOUTS[layout]] if layout else list(LAYOUTS.values())
-    found = _find_header(lines, candidates)
+    found = _find_header(lines, [LAYOUTS[layout]] if layout else list(LAYOUTS.values()))
     if found is None:
         first = next((line for line in lines if line.strip()), "")
         expected = "time,type,symbol,quantity,price_usd,fee_usd or a Coinbase, Kraken or Binance trade export"
@@ -585,49 +583,61 @@ def parse_transactions(data: bytes | str, *, layout: str | None = None, max_rows
     index, delim, lay, header = found
     roles = lay.match(header)
     assert roles is not None
-    known = set(roles.values())
-    unknown = [h for h in header if h and h not in known]
-    column_of = {role: header.index(name) for role, name in roles.items()}
+    unknown = [h for h in header if h and h not in set(roles.values())]
+    result = _Rows(lay, roles, header, max_rows)
+    result.read(csv.reader(io.StringIO("\n".join(lines[index + 1 :])), delimiter=delim), header_line=index + 1)
+    if not result.rows and not result.errors:
+        result.errors.append(RowError(index + 1, "file", "has a header but no rows"))
+    return ImportResult(
+        lay.name, delim, index + 1, result.rows, result.transactions, result.errors, unknown, result.skipped
+    )
 
-    reader = csv.reader(io.StringIO("\n".join(lines[index + 1 :])), delimiter=delim)
-    transactions: list[Transaction] = []
-    errors: list[RowError] = []
-    skipped: list[tuple[int, str]] = []
-    seen: dict[str, int] = {}
-    rows = 0
-    end = index + 1  # physical line of the header
-    for cells in reader:
-        row = end + 1
-        end = index + 1 + reader.line_num
-        if not any(c.strip() for c in cells):
-            continue
-        rows += 1
-        if max_rows is not None and rows > max_rows:
-            errors.append(RowError(row, "file", f"at most {max_rows} rows per import"))
-            break
-        if len(cells) != len(header):
-            errors.append(RowError(row, "", f"has {len(cells)} cells, the header has {len(header)}"))
-            continue
-        values = {role: cells[i] for role, i in column_of.items()}
+
+class _Rows:
+    """The data rows of one file in one layout, read into records, errors and skipped rows."""
+
+    def __init__(self, layout: Layout, roles: dict[str, str], header: list[str], max_rows: int | None) -> None:
+        self.layout, self.roles, self.width, self.max_rows = layout, roles, len(header), max_rows
+        self.column_of = {role: header.index(name) for role, name in roles.items()}
+        self.transactions: list[Transaction] = []
+        self.errors: list[RowError] = []
+        self.skipped: list[tuple[int, str]] = []
+        self.seen: dict[str, int] = {}
+        self.rows = 0
+
+    def read(self, reader, header_line: int) -> None:
+        end = header_line
+        for cells in reader:
+            row, end = end + 1, header_line + reader.line_num  # a quoted cell may span lines
+            if not any(c.strip() for c in cells):
+                continue
+            self.rows += 1
+            if self.max_rows is not None and self.rows > self.max_rows:
+                self.errors.append(RowError(row, "file", f"at most {self.max_rows} rows per import"))
+                return
+            if len(cells) != self.width:
+                self.errors.append(RowError(row, "", f"has {len(cells)} cells, the header has {self.width}"))
+                continue
+            self.one(row, {role: cells[i] for role, i in self.column_of.items()})
+
+    def one(self, row: int, values: dict[str, str]) -> None:
+        lay = self.layout
         try:
             parsed = lay.parse(values, row)
         except RowProblem as exc:
-            errors.append(RowError(row, roles.get(exc.column) or lay.fields.get(exc.column) or exc.column, str(exc)))
-            continue
+            column = self.roles.get(exc.column) or lay.fields.get(exc.column) or exc.column
+            self.errors.append(RowError(row, column, str(exc)))
+            return
         if isinstance(parsed, str):
-            skipped.append((row, parsed))
-            continue
+            self.skipped.append((row, parsed))
+            return
         problems = [e for tx in parsed for e in check(tx)]
         if problems:
-            e = problems[0]
-            errors.append(RowError(row, lay.fields.get(e.field, e.field), e.message))
-            continue
+            self.errors.append(RowError(row, lay.fields.get(problems[0].field, problems[0].field), problems[0].message))
+            return
         for leg, tx in enumerate(parsed):
             canonical = f"{_canonical(tx, lay.name)}|{leg}"
-            n = seen.get(canonical, 0)
-            seen[canonical] = n + 1
+            n = self.seen.get(canonical, 0)
+            self.seen[canonical] = n + 1
             key = hashlib.sha256(f"{canonical}#{n}".encode()).hexdigest()[:32]
-            transactions.append(dataclasses.replace(tx, key=key))
-    if not rows and not errors:
-        errors.append(RowError(index + 1, "file", "has a header but no rows"))
-    return ImportResult(lay.name, delim, index + 1, rows, transactions, errors, unknown, skipped)
+            self.transactions.append(dataclasses.replace(tx, key=key))

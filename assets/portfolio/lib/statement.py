@@ -168,7 +168,6 @@ def pnl_statement(
 
 
 def _document(ledger: Ledger, series: DailySeries, prices: PriceMatrix, benchmark: str) -> dict:
-    as_of = series.as_of
     daily = daily_twr(series.value, series.inflow, series.outflow, series.inflow_end)
     day_reasons = dict(series.reasons)
     for t in np.flatnonzero(np.isnan(daily)):
@@ -179,15 +178,37 @@ def _document(ledger: Ledger, series: DailySeries, prices: PriceMatrix, benchmar
         )
         for k in PERIODS
     }
+    positions = _positions(ledger, series)
+    reasons: dict[str, str] = {}
+    portfolio = _totals(ledger, series, positions, reasons)
+    portfolio.update(_returns(periods, reasons))
+    portfolio["benchmark"] = _benchmark(prices, benchmark, series, periods, daily, day_reasons, reasons)
+    portfolio["ex_post_risk"] = _ex_post(series, periods, daily, reasons)
+    portfolio["null_reasons"] = reasons
+    return {
+        "method": ledger.method,
+        "as_of": series.as_of.isoformat(),
+        "currency": ledger.currency,
+        "annualization": ANNUALIZATION,
+        "first_transaction": ledger.first_day.isoformat(),
+        "transactions": ledger.transactions,
+        "positions": positions,
+        "portfolio": portfolio,
+    }
 
+
+def _positions(ledger: Ledger, series: DailySeries) -> dict:
     positions = {
-        asset: _position(pos, float(series.closes[-1, j]), as_of)
+        asset: _position(pos, float(series.closes[-1, j]), series.as_of)
         for j, (asset, pos) in enumerate(ledger.positions.items())
     }
     if ledger.cash or ledger.cash_realized:
         positions[ledger.currency] = _cash_position(ledger)
-    reasons: dict[str, str] = {}
-    portfolio: dict = {
+    return positions
+
+
+def _totals(ledger: Ledger, series: DailySeries, positions: dict, reasons: dict) -> dict:
+    totals: dict = {
         "market_value": _sum(positions, "market_value", reasons, "the market value"),
         "cost_basis": _sum(positions, "cost_basis", reasons, "the cost basis"),
         "realized_pnl": _sum(positions, "realized_pnl", reasons, "the realized P&L"),
@@ -195,26 +216,30 @@ def _document(ledger: Ledger, series: DailySeries, prices: PriceMatrix, benchmar
         "income": math.fsum(p["income"] for p in positions.values()),
         "cash": ledger.cash,
     }
-    parts = [portfolio[k] for k in ("realized_pnl", "unrealized_pnl", "income")]
-    portfolio["total_pnl"] = None if None in parts else math.fsum(parts)
-    if portfolio["total_pnl"] is None:
+    parts = [totals[k] for k in ("realized_pnl", "unrealized_pnl", "income")]
+    totals["total_pnl"] = None if None in parts else math.fsum(parts)
+    if totals["total_pnl"] is None:
         reasons["total_pnl"] = next(reasons[k] for k in ("realized_pnl", "unrealized_pnl") if k in reasons)
     inflows = float(np.sum(series.inflow) + np.sum(series.inflow_end))
     outflows = float(np.sum(series.outflow))
-    portfolio.update(inflows=_num(inflows), outflows=_num(outflows), net_flows=_num(inflows - outflows))
+    totals.update(inflows=_num(inflows), outflows=_num(outflows), net_flows=_num(inflows - outflows))
     for key in ("inflows", "outflows", "net_flows"):
-        if portfolio[key] is None:
+        if totals[key] is None:
             reasons[key] = next(iter(series.reasons.values()), "a flow has no value")
+    return totals
 
+
+def _returns(periods: dict[str, PeriodReturns], reasons: dict) -> dict:
+    out: dict = {}
     for out_key, attr in (("twr", "twr"), ("mwr", "mwr"), ("simple_return", "simple")):
-        portfolio[out_key] = {}
+        out[out_key] = {}
         for k, pr in periods.items():
-            portfolio[out_key][k] = _num(getattr(pr, attr))
-            if portfolio[out_key][k] is None:
+            out[out_key][k] = _num(getattr(pr, attr))
+            if out[out_key][k] is None:
                 reasons[f"{out_key}.{k}"] = pr.reasons.get(attr, "not computable")
     everything = periods["all"]
-    portfolio["twr_annualized"] = {"all": _num(everything.twr_annualized)}
-    portfolio["mwr_annualized"] = _num(everything.mwr_annualized)
+    out["twr_annualized"] = {"all": _num(everything.twr_annualized)}
+    out["mwr_annualized"] = _num(everything.mwr_annualized)
     short = f"the ledger covers {everything.days} days, not over a year: annualizing would extrapolate"
     for key, value, base in (
         ("twr_annualized.all", everything.twr_annualized, "twr.all"),
@@ -222,10 +247,13 @@ def _document(ledger: Ledger, series: DailySeries, prices: PriceMatrix, benchmar
     ):
         if not math.isfinite(value):
             reasons[key] = short if everything.days <= ANNUALIZATION else reasons.get(base, "not computable")
-    portfolio["periods"] = {
+    out["periods"] = {
         k: {"start": pr.start.isoformat() if pr.start else None, "days": pr.days} for k, pr in periods.items()
     }
+    return out
 
+
+def _benchmark(prices, benchmark: str, series: DailySeries, periods, daily, day_reasons, reasons: dict) -> dict:
     rb, b_reasons = benchmark_returns(prices, benchmark, series.dates)
     bench: dict = {"symbol": benchmark, "twr": {}}
     for k, pr in periods.items():
@@ -233,21 +261,23 @@ def _document(ledger: Ledger, series: DailySeries, prices: PriceMatrix, benchmar
             bench["twr"][k] = None
             reasons[f"benchmark.twr.{k}"] = pr.reasons["twr"]
             continue
-        s = len(series.dates) - pr.days
-        c = compare(daily, rb, day_reasons, b_reasons, s)
+        c = compare(daily, rb, day_reasons, b_reasons, len(series.dates) - pr.days)
         bench["twr"][k] = _num(c.twr_benchmark)
         if bench["twr"][k] is None:
             reasons[f"benchmark.twr.{k}"] = c.reasons.get("twr_benchmark") or next(iter(b_reasons.values()))
-        if k == "all":
-            bench["twr_all"] = bench["twr"][k]
-            for key in ("excess_return", "tracking_error", "information_ratio", "up_capture", "down_capture"):
-                bench[key] = _num(getattr(c, key))
-                if bench[key] is None:
-                    reasons[f"benchmark.{key}"] = c.reasons.get(key, "not computable")
-            if bench["twr_all"] is None:
-                reasons["benchmark.twr_all"] = reasons["benchmark.twr.all"]
-    portfolio["benchmark"] = bench
+        if k != "all":
+            continue
+        bench["twr_all"] = bench["twr"][k]
+        if bench["twr_all"] is None:
+            reasons["benchmark.twr_all"] = reasons["benchmark.twr.all"]
+        for key in ("excess_return", "tracking_error", "information_ratio", "up_capture", "down_capture"):
+            bench[key] = _num(getattr(c, key))
+            if bench[key] is None:
+                reasons[f"benchmark.{key}"] = c.reasons.get(key, "not computable")
+    return bench
 
+
+def _ex_post(series: DailySeries, periods, daily, reasons: dict) -> dict:
     risk: dict = {"measures": MEASURES}
     for k in RISK_PERIODS:
         pr = periods[k]
@@ -258,16 +288,4 @@ def _document(ledger: Ledger, series: DailySeries, prices: PriceMatrix, benchmar
         rec, why = _risk_record(ex_post_risk(daily[len(series.dates) - pr.days :], pr.start))
         risk[k] = rec
         reasons.update({f"ex_post_risk.{k}.{key}": text for key, text in why.items()})
-    portfolio["ex_post_risk"] = risk
-    portfolio["null_reasons"] = reasons
-
-    return {
-        "method": ledger.method,
-        "as_of": as_of.isoformat(),
-        "currency": ledger.currency,
-        "annualization": ANNUALIZATION,
-        "first_transaction": ledger.first_day.isoformat(),
-        "transactions": ledger.transactions,
-        "positions": positions,
-        "portfolio": portfolio,
-    }
+    return risk

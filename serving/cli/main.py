@@ -11,6 +11,7 @@ from serving.cli.db import db
 from serving.cli.demo import demo
 from serving.cli.diagrams import diagrams
 from serving.cli.export import export
+from serving.cli.pnl import pnl
 from serving.cli.risk import risk
 from serving.cli.serve import serve
 
@@ -30,4 +31,5 @@ cli.add_command(bench)
 cli.add_command(export)
 cli.add_command(serve)
 cli.add_command(risk)
+cli.add_command(pnl)
 cli.add_command(diagrams)

@@ -58,6 +58,9 @@ class Harvest:
 def make_pipeline(name: str, url: DatabaseUrl, *, dev_mode: bool = False, pipelines_dir: str | None = None,
                   dataset_name: str = RAW_DATASET) -> dlt.Pipeline:
     """A dlt pipeline ``crypto_risk_<name>`` loading into ``dataset_name`` of the warehouse."""
+    # Arrow rows carry their load id too (dlt adds it to JSON rows only by default): the nightly
+    # cleanup prunes raw rows by the age of their load.
+    dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
     return dlt.pipeline(
         pipeline_name=f"crypto_risk_{name}",
         destination=dlt.destinations.postgres(credentials=url.dlt),
@@ -101,7 +104,7 @@ def landing(name: str, url: DatabaseUrl, source: DltSource, harvest: Harvest, *,
             pipeline.extract(source)
             yield harvest
         except BaseException as exc:
-            pipeline.drop_pending_packages()
+            pipeline.abort_packages()
             own = _own_error(exc)
             if own is not None and own is not exc:
                 raise own from exc

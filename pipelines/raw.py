@@ -42,7 +42,6 @@ class Harvest:
     skipped: dict[str, str] = field(default_factory=dict)
     load_id: str | None = None
     raw_rows: dict[str, int] = field(default_factory=dict)
-
     def add(self, name: str, frame: pl.DataFrame) -> None:
         if frame.height:
             self.frames[name].append(frame)

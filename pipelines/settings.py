@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from warehouse.settings import env_int, env_str
 from warehouse.settings import env_float as _env_float
+from warehouse.settings import env_int, env_str
 
 __all__ = ["env_float", "env_int", "env_str"]
 

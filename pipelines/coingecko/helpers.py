@@ -21,6 +21,7 @@ from pipelines.coingecko.settings import CoinGeckoSettings
 from pipelines.errors import HistoryLimit, MalformedResponse
 from pipelines.http import Endpoint, Policy, ProviderClient, ProviderHttp, StateStore
 from pipelines.http.client import decode_typed
+from pipelines.parsing import utc
 from pipelines.prices import POINT_SCHEMA, UTC_US, Coin, dedupe, restamp_midnights
 
 SOURCE = "coingecko"
@@ -166,9 +167,10 @@ class CoinGeckoClient(ProviderClient):
                       "per_page": s.MARKETS_PAGE_SIZE, "page": 1}
             yield self.http.get(s.COINS_MARKETS, params, decode=_decoder(s.COINS_MARKETS, list[MarketRow]))
 
-    def top_markets(self, top: int, vs_currency: str = "usd") -> Iterator[list[MarketRow]]:
+    def top_markets(self, top: int, vs_currency: str = "usd", *,
+                    per_page: int = s.MARKETS_PAGE_SIZE) -> Iterator[list[MarketRow]]:
         """The top ``top`` coins by market cap, a page of up to 250 at a time."""
-        per_page = min(s.MARKETS_PAGE_SIZE, top)
+        per_page = min(s.MARKETS_PAGE_SIZE, per_page, top)
         page, seen = 1, 0
         while seen < top:
             params = {"vs_currency": vs_currency, "order": "market_cap_desc", "per_page": per_page, "page": page}
@@ -186,6 +188,7 @@ class CoinGeckoClient(ProviderClient):
                            vs_currency: str = "usd") -> MarketChart:
         """Points in [start, end] (both ends included, as the API does), at CoinGecko's automatic
         granularity: 5-minute for the last day, hourly up to 90 days, daily (00:00 UTC) beyond."""
+        start, end = utc(start), utc(end)
         self.check_history(start)
         params = {"vs_currency": vs_currency, "from": int(start.timestamp()), "to": int(math.ceil(end.timestamp()))}
         return self.http.get(s.MARKET_CHART_RANGE, params, path=s.MARKET_CHART_RANGE.path.format(id=coin_id),

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pipelines.errors import MalformedResponse
+from pipelines.times import utc  # noqa: F401  (its callers' old import path)
 
 
 class Reader:
@@ -104,9 +105,3 @@ class Reader:
         except (OverflowError, OSError, ValueError):
             raise self.error(path, f"timestamp out of range: {value!r}") from None
 
-
-def utc(value: dt.datetime | dt.date) -> dt.datetime:
-    """A tz-aware UTC datetime (dates are midnight UTC; naive datetimes are taken as UTC)."""
-    if not isinstance(value, dt.datetime):
-        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)

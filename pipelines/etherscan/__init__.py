@@ -21,7 +21,6 @@ from pipelines.contracts import WalletBalanceFrame, schema, validate
 from pipelines.etherscan import helpers
 from pipelines.etherscan import settings as s
 from pipelines.etherscan.helpers import EtherscanClient
-from pipelines.parsing import Reader
 from pipelines.store import Written, write_table
 from warehouse.models import wallet_transactions
 
@@ -50,13 +49,12 @@ def _history(client: EtherscanClient, address: str, kind: str) -> DltResource:
         """Rows from the last loaded block on (that block again: its rows are deduplicated by key)."""
         fetch = getattr(client, _KINDS[kind])
         ordinal: dict[str, int] = defaultdict(int)
-        r = Reader(s.PROVIDER, s.TXLIST.name if kind == "normal" else s.TOKENTX.name)
         for page in fetch(address, start_block=int(block.last_value or 0)):
             out = []
             for i, row in enumerate(page):
                 out.append({**row, "blockNumber": int(row["blockNumber"]), "tracked_address": address,
                             "chain_id": client.settings.chain_id, "kind": kind,
-                            "log_index": helpers.log_index(row, kind, ordinal, r, f"result[{i}]")})
+                            "log_index": helpers.log_index(row, kind, ordinal, f"result[{i}]")})
             yield out
 
     return dlt.resource(rows, name=f"{_KINDS[kind]}_{address[:12]}", table_name=TRANSACTIONS_TABLE,

@@ -8,6 +8,7 @@ symbol, market and day, fields as sent).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterator, Sequence
 
 import dlt
@@ -21,18 +22,26 @@ from pipelines.store import Written, write_news, write_prices
 
 NEWS_TABLE = "alphavantage_news"
 DAILY_TABLE = "alphavantage_daily"
+log = logging.getLogger(__name__)
 
 
 def _news(client: AlphaVantageClient, tickers: Sequence[str], start: dt.datetime) -> DltResource:
     @dlt.resource(name="news", table_name=NEWS_TABLE, write_disposition="merge", primary_key="url")
     def news(
+        # An item without a time lands raw too; parse_news leaves it out of the curated tables.
         published: dlt.sources.incremental[str] = dlt.sources.incremental(
-            "time_published", initial_value=start.strftime(helpers.NEWS_TIME_FORMAT)),
+            "time_published", initial_value=start.strftime(helpers.NEWS_TIME_FORMAT), on_cursor_value_missing="include"),
     ) -> Iterator[list[dict]]:
-        """Articles mentioning ``tickers`` (e.g. ``CRYPTO:BTC``) published since the last loaded one."""
+        """Articles mentioning ``tickers`` (e.g. ``CRYPTO:BTC``) published since the last loaded one.
+
+        Items without a URL (the table's key) cannot be stored, raw or curated: they are logged and left out.
+        """
         since = dt.datetime.strptime(published.last_value, helpers.NEWS_TIME_FORMAT).replace(tzinfo=dt.UTC)
-        body = client.news_sentiment(tickers, time_from=since)
-        yield list(body.get("feed", []))
+        feed = client.news_sentiment(tickers, time_from=since)["feed"]
+        keyed = [item for item in feed if isinstance(item, dict) and isinstance(item.get("url"), str)]
+        if len(keyed) < len(feed):
+            log.warning("%s: left out %d of %d feed item(s) without a URL", NEWS_TABLE, len(feed) - len(keyed), len(feed))
+        yield keyed
 
     return news
 

@@ -62,7 +62,6 @@ def check_body(endpoint: Endpoint, data: Any) -> None:
         raise ApiError(s.PROVIDER, endpoint.name, str(data["Error Message"]))
 
 
-
 class AlphaVantageClient(ProviderClient):
     """The real Alpha Vantage API behind the shared resilience layer; methods return bodies as sent."""
 

@@ -71,8 +71,8 @@ class Envelope(Struct, Generic[R]):
     """Every answer: status "1" with data, or "0" with an error text or an empty result."""
 
     status: str | int
-    message: str
     result: R
+    message: str = ""
 
 
 class Balance(Struct):

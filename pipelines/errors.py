@@ -60,6 +60,7 @@ class MalformedResponse(ProviderError):
     def __init__(self, provider: str, endpoint: str, message: str, *, field: str | None = None,
                  status_code: int | None = None) -> None:
         self.field = field
+        self.reason = message  # what is wrong with ``field``, without the field
         where = f"field {field!r}: " if field else ""
         super().__init__(provider, endpoint, where + message, status_code=status_code)
 

@@ -23,18 +23,26 @@ SENTIMENT = "news_sentiment"
 def _news(client: AlphaVantageClient, tickers: Sequence[str], start: dt.datetime, harvest: Harvest) -> DltResource:
     @dlt.resource(name="news", table_name=NEWS_TABLE, write_disposition="append", primary_key="url")
     def news(
+        # An item without a time lands raw too; parse_news leaves it out of the curated tables.
         published: dlt.sources.incremental[str] = dlt.sources.incremental(
-            "time_published", initial_value=start.strftime(helpers.NEWS_TIME_FORMAT)),
+            "time_published", initial_value=start.strftime(helpers.NEWS_TIME_FORMAT), on_cursor_value_missing="include"),
     ) -> Iterator[list[dict]]:
         """Articles mentioning ``tickers`` (e.g. ``CRYPTO:BTC``) published since the last loaded one
         (the API's ``time_from`` is to the minute: the boundary article comes again and is upserted
-        by URL, unchanged)."""
+        by URL, unchanged). An item without a URL (the table's key) cannot be stored, raw or
+        curated; an item that fails validation lands raw but is left out of the curated tables;
+        both are named in the run's skipped items."""
         since = dt.datetime.strptime(published.last_value, helpers.NEWS_TIME_FORMAT).replace(tzinfo=dt.UTC)
-        feed = list(client.news_sentiment(tickers, time_from=max(since, start)).get("feed", []))
-        articles, sentiment = helpers.parse_news({"feed": feed})
-        harvest.add(ARTICLES, articles)
-        harvest.add(SENTIMENT, sentiment)
-        yield feed
+        feed = client.news_sentiment(tickers, time_from=max(since, start))["feed"]
+        keyed = [item for item in feed if isinstance(item, dict) and isinstance(item.get("url"), str)]
+        if len(keyed) < len(feed):
+            harvest.skip("items without a url", f"{len(feed) - len(keyed)} of {len(feed)} feed item(s) left out")
+        news = helpers.parse_news({"feed": keyed})
+        for item in news.skipped:
+            harvest.skip(item.url or f"feed[{item.index}]", f"{item.field}: {item.reason}" if item.field else item.reason)
+        harvest.add(ARTICLES, news.articles)
+        harvest.add(SENTIMENT, news.sentiment)
+        yield keyed
 
     return news
 

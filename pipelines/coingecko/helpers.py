@@ -18,11 +18,11 @@ import polars as pl
 
 from pipelines.coingecko import settings as s
 from pipelines.coingecko.settings import CoinGeckoSettings
+from pipelines.decoding import decode
 from pipelines.errors import HistoryLimit, MalformedResponse
 from pipelines.http import Endpoint, Policy, ProviderClient, ProviderHttp, StateStore
-from pipelines.http.client import decode_typed
-from pipelines.parsing import utc
 from pipelines.prices import POINT_SCHEMA, UTC_US, Coin, dedupe, restamp_midnights
+from pipelines.times import utc
 
 SOURCE = "coingecko"
 
@@ -98,7 +98,7 @@ class Global(msgspec.Struct):
 
 
 def _decoder(endpoint: Endpoint, type_: type) -> Any:
-    return lambda content: decode_typed(s.PROVIDER, endpoint.name, content, type_)
+    return lambda content: decode(content, type_, provider=s.PROVIDER, endpoint=endpoint.name, strict=True)
 
 
 def _checked_chart(coin_id: str):

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any, Self, TypeVar
 
 import httpx
-import msgspec
 import tenacity
 
 from pipelines.errors import (
@@ -185,32 +184,6 @@ def decode_json(provider: str, endpoint: str, content: bytes, status_code: int |
             raise TruncatedResponse(provider, endpoint, f"JSON body ends early at byte {exc.pos}",
                                     status_code=status_code) from None
         raise MalformedResponse(provider, endpoint, f"body is not JSON ({exc})", status_code=status_code) from None
-
-
-_MISSING_FIELD = re.compile(r"Object missing required field `([^`]+)`(?: - at `\$(.*)`)?")
-_AT_PATH = re.compile(r" - at `\$(.*)`$")
-
-
-def decode_typed(provider: str, endpoint: str, content: bytes, type_: type[T]) -> T:
-    """``content`` decoded into ``type_`` (msgspec Structs): a body cut short is
-    ``TruncatedResponse``, a missing or mistyped field ``MalformedResponse`` naming its path
-    (``prices[3][1]``, ``[0].current_price``)."""
-    try:
-        return msgspec.json.decode(content, type=type_)
-    except msgspec.ValidationError as exc:
-        text = str(exc)
-        missing = _MISSING_FIELD.match(text)
-        if missing:
-            where = (missing.group(2) or "").lstrip(".")
-            field_path = f"{where}.{missing.group(1)}" if where else missing.group(1)
-            raise MalformedResponse(provider, endpoint, "missing", field=field_path) from None
-        at = _AT_PATH.search(text)
-        field_path = at.group(1).lstrip(".") if at else "<body>"
-        raise MalformedResponse(provider, endpoint, _AT_PATH.sub("", text), field=field_path or "<body>") from None
-    except msgspec.DecodeError as exc:
-        if "truncated" in str(exc):
-            raise TruncatedResponse(provider, endpoint, "JSON body ends early") from None
-        raise MalformedResponse(provider, endpoint, f"body is not JSON ({exc})", field="<body>") from None
 
 
 class ProviderHttp:

@@ -40,9 +40,9 @@ from pipelines.contracts import (
     schema,
     validate,
 )
-from pipelines.parsing import utc
 from pipelines.prices import END_OF_DAY
 from pipelines.simulated import settings as s
+from pipelines.times import utc
 
 PROVIDER = "simulated"
 INTERVALS = {"1d": dt.timedelta(days=1), "1h": dt.timedelta(hours=1), "5m": dt.timedelta(minutes=5)}

@@ -140,6 +140,6 @@ def test_a_gap_in_an_answer_is_reported_and_risk_skips_that_coin(resources, port
     assert not coverage.passed and coverage.severity.value == "WARN"
     assert coverage.metadata["gaps"].value == f"{eth}@{key(2)}"
     assert checks["price_history_valid"].passed
-    risk = rows(db_url, "SELECT count(*) FROM risk_metrics WHERE asset_id = %s AND time >= '%s'" % (eth, key(2)))
+    risk = rows(db_url, "SELECT count(*) FROM risk_metrics WHERE asset_id = :a AND time >= :t", a=eth, t=key(2))
     assert risk[0][0] == 0  # no number computed across the hole
-    assert rows(db_url, "SELECT count(*) FROM risk_metrics WHERE asset_id <> %s" % eth)[0][0] > 0
+    assert rows(db_url, "SELECT count(*) FROM risk_metrics WHERE asset_id <> :a", a=eth)[0][0] > 0

@@ -32,11 +32,11 @@ def main(argv: list[str]) -> dict:
         sys.path.insert(0, str(ROOT))
 
     import polars as pl
+    from pipelines.store import write_prices
 
     from pipelines.coingecko import helpers as cg
     from pipelines.coingecko.settings import CoinGeckoSettings
     from pipelines.http import Policy, PostgresStore
-    from pipelines.store import write_prices
     from tests.conftest import SHARED_DATA, _server_url, create_database, drop_database
     from tests.support.provider_server import ProviderServer
     from warehouse import migrate

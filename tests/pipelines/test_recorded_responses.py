@@ -11,9 +11,9 @@ import pytest
 
 from pipelines.alphavantage import helpers as av
 from pipelines.coingecko import helpers as cg
+from pipelines.decoding import decode
 from pipelines.errors import ApiError, MalformedResponse, RateLimited, TruncatedResponse
 from pipelines.etherscan import helpers as es
-from pipelines.http.client import decode_typed
 from warehouse.queries.assets import Coin
 
 BTC_ADDR = "0xddbd2b932c763ba5b1b7ae3b362eac3e8d40121a"
@@ -22,7 +22,8 @@ INTERNAL_ADDR = "0x2c1ba59d6f58433fb1eaee7d20b26ed83bda51a3"
 
 
 def _decoded(shared_data, name: str, type_):
-    return decode_typed("coingecko", "test", (shared_data / "api/coingecko" / name).read_bytes(), type_)
+    return decode((shared_data / "api/coingecko" / name).read_bytes(), type_, provider="coingecko", endpoint="test",
+                  strict=True)
 
 
 def test_coingecko_markets_match_recorded_row(coingecko, shared_data):
@@ -84,15 +85,15 @@ def test_coingecko_renamed_and_truncated_fields_name_their_path(shared_data):
     body = json.loads((shared_data / "api/coingecko/market_chart_bitcoin_usd_90d_daily_2021-05-15.json").read_text())
     renamed = json.dumps({**{k: v for k, v in body.items() if k != "total_volumes"}, "volumes": body["total_volumes"]})
     with pytest.raises(MalformedResponse) as info:
-        decode_typed("coingecko", "coins/market_chart/range", renamed.encode(), cg.MarketChart)
+        decode(renamed.encode(), cg.MarketChart, provider="coingecko", endpoint="coins/market_chart/range", strict=True)
     assert info.value.field == "total_volumes"
     body["prices"][3][1] = "49000"
     with pytest.raises(MalformedResponse) as info:
-        decode_typed("coingecko", "coins/market_chart/range", json.dumps(body).encode(), cg.MarketChart)
+        decode(json.dumps(body).encode(), cg.MarketChart, provider="coingecko", endpoint="coins/market_chart/range", strict=True)
     assert info.value.field == "prices[3][1]"
     raw = (shared_data / "api/coingecko/market_chart_bitcoin_usd_90d_daily_2021-05-15.json").read_bytes()
     with pytest.raises(TruncatedResponse):
-        decode_typed("coingecko", "coins/market_chart/range", raw[: len(raw) // 2], cg.MarketChart)
+        decode(raw[: len(raw) // 2], cg.MarketChart, provider="coingecko", endpoint="coins/market_chart/range", strict=True)
 
 
 @pytest.mark.parametrize("path,params,message", [

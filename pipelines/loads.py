@@ -82,13 +82,14 @@ def _gaps(points: pl.DataFrame) -> list[tuple[int, dt.date]]:
 
 def load_prices(url: DatabaseUrl, feed: MarketFeed, coins: Sequence[Coin], start: dt.datetime, end: dt.datetime,
                 *, mode: str = "range", partition_key: str | None = None,
-                jump: float | None = None) -> PriceLoad:
+                jump: float | None = None, at: dt.datetime | None = None) -> PriceLoad:
     """``price_history`` for [start, end).
 
     ``range`` rewrites each (coin, day) the provider answered for and keeps the rest; ``tick``
     adds the current prices of every coin in one batched call and deletes nothing; ``close``
     fetches a closed day again only for the coins whose last price of it is missing or older
-    than ``CLOSE_TOLERANCE`` (the 5-minute ticks usually closed it already).
+    than ``CLOSE_TOLERANCE`` (the 5-minute ticks usually closed it already). ``at``: the tick's
+    time (default now).
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
@@ -98,7 +99,7 @@ def load_prices(url: DatabaseUrl, feed: MarketFeed, coins: Sequence[Coin], start
     result = PriceLoad(feed.source, mode, len(coins))
     if not coins:
         return result
-    fetch = feed.tick(coins, dt.datetime.now(dt.UTC)) if mode == "tick" else feed.history(coins, start, end)
+    fetch = feed.tick(coins, at or dt.datetime.now(dt.UTC)) if mode == "tick" else feed.history(coins, start, end)
     with fetch as harvest:
         accepted, refused = _screened(url, harvest, start, jump)
         accepted = accepted.filter((pl.col("time") >= start) & (pl.col("time") < end))

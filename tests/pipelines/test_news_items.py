@@ -12,7 +12,6 @@ import pytest
 import sqlalchemy as sa
 
 from pipelines import alphavantage as av_source
-from pipelines import raw
 from pipelines.alphavantage import helpers as av
 from pipelines.errors import MalformedResponse
 from warehouse.engine import get_engine
@@ -97,11 +96,12 @@ def test_the_body_bytes_give_the_same_frames_and_skips(recorded):
     lambda i: i.pop("time_published"),  # the cursor field of the dlt resource
     lambda i: i.pop("url"),  # its primary key
 ], ids=["url", "no-time", "no-url"])
-def test_the_dlt_road_lands_the_good_articles_and_keeps_the_bad_one_raw(shared_data, tmp_path, db_url, mutate):
+def test_the_dlt_road_lands_the_good_articles_and_keeps_the_bad_one_raw(shared_data, tmp_path, db_url, mutate,
+                                                                     monkeypatch):
     """End to end against the local server, serving the recording with one article broken."""
-    from pipelines.alphavantage.helpers import AlphaVantageClient
-    from pipelines.alphavantage.settings import AlphaVantageSettings
-    from pipelines.http import MemoryStore
+    monkeypatch.setenv("CRYPTO_RISK_HOME", str(tmp_path))
+    from pipelines import loads
+    from pipelines.alphavantage.feed import AlphaVantageFeed
     from tests.pipelines.conftest import fast_policy
     from tests.support.provider_server import ProviderServer
 
@@ -114,13 +114,14 @@ def test_the_dlt_road_lands_the_good_articles_and_keeps_the_bad_one_raw(shared_d
     (data / "api/alphavantage/broken.json").write_text(json.dumps(body))
     with ProviderServer(data) as srv:
         srv.fault("alphavantage", "NEWS_SENTIMENT", "file:alphavantage/broken.json")
-        client = AlphaVantageClient(AlphaVantageSettings(api_key="test-av-key", base_url=srv.alphavantage_url),
-                                    store=MemoryStore(), policy=fast_policy())
-        pipeline = raw.make_pipeline("alphavantage", db_url, dev_mode=True, pipelines_dir=str(tmp_path / "dlt"))
-        source = av_source.alphavantage_source(client, ["CRYPTO:BTC"], start=dt.datetime(2024, 3, 1, tzinfo=dt.UTC))
-        result = raw.run("alphavantage", pipeline, source, db_url, av_source.curate)
-    # Raw keeps the answer as sent, but for an item without the table's key.
-    assert result.raw_rows[av_source.NEWS_TABLE] == len(body["feed"]) - ("url" not in body["feed"][0])
+        feed = AlphaVantageFeed(db_url, api_key="test-av-key", base_url=srv.alphavantage_url, policy=fast_policy())
+        result = loads.load_news(db_url, feed, ["BTC"], dt.datetime(2024, 3, 1, tzinfo=dt.UTC),
+                                 dt.datetime(2024, 6, 1, tzinfo=dt.UTC))
+    # Raw keeps the answer as sent, but for an item without the table's key; the run names what it left out.
+    with get_engine(db_url).connect() as conn:
+        raw_rows = conn.execute(sa.text(f"SELECT count(*) FROM raw.{av_source.NEWS_TABLE}")).scalar_one()
+    assert raw_rows == len(body["feed"]) - ("url" not in body["feed"][0])
+    assert len(result.skipped) == 1
     with get_engine(db_url).connect() as conn:
         urls = conn.execute(sa.text("SELECT url FROM news_articles")).scalars().all()
     assert len(urls) == len(body["feed"]) - 1 and good not in urls and "javascript:alert(1)" not in urls

@@ -1,53 +1,32 @@
-"""One ConfigurableResource per external system, configured from ``EnvVar`` in ``definitions``.
+"""One ConfigurableResource per external system, each an interface with a live and a simulated
+implementation (Dagster's HN example: an API client and a snapshot client behind one key).
 
-- ``WarehouseResource``: the PostgreSQL warehouse (``CRYPTO_RISK_DATABASE_URL``).
-- ``MarketDataResource``: CoinGecko, or the deterministic simulated market when
-  ``CRYPTO_RISK_MARKET_SOURCE=simulated``.
-- ``EtherscanResource`` and ``AlphaVantageResource``: on-chain wallets and news sentiment, each
-  with the simulated twin selected by the same variable.
+- ``WarehouseResource``: the PostgreSQL warehouse.
+- ``market`` (``MarketDataResource``): ``CoinGeckoResource`` or ``SimulatedMarketResource``.
+- ``etherscan`` (``WalletDataResource``): ``EtherscanResource`` or ``SimulatedWalletsResource``.
+- ``alphavantage`` (``NewsDataResource``): ``AlphaVantageResource`` or ``SimulatedNewsResource``.
+- ``llm``: the OpenAI-compatible model of the AI insights.
 
-Each resource hands out a small client object with one interface and two implementations (live
-and simulated); assets call the interface and never know which one they got. Tests swap the
-resource's configuration, never the asset. API keys and base URLs are read by the pipelines'
-settings classes when a live client is built (at run time, never at import time).
+``assets.definitions`` picks the live or the simulated set once, when the code location loads;
+every field (keys, base URLs, plans, limits, the simulated seed) comes from an ``EnvVar`` there.
+Assets call the interface (``feed(url)``) and never know which implementation they got; tests
+swap the resource, never the asset.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Protocol
+from typing import ClassVar
 
-import polars as pl
-import sqlalchemy as sa
 from dagster import ConfigurableResource
 from pydantic import Field
 from sqlalchemy.engine import Connection
 
-from pipelines import market as market_api
-from pipelines import simulated
-from pipelines.health import Health
-from pipelines.settings import MARKET_SOURCES
+from pipelines.coingecko.budget import Plan, plan
+from pipelines.feeds import MarketFeed, NewsFeed, WalletFeed
 from warehouse.engine import get_engine, transaction
-from warehouse.settings import ConfigError, DatabaseUrl
-
-SIMULATED = "simulated"
-
-
-def _check_source(source: str) -> str:
-    value = source.strip().lower()
-    if value not in MARKET_SOURCES:
-        raise ConfigError(f"CRYPTO_RISK_MARKET_SOURCE must be one of {', '.join(MARKET_SOURCES)}, got {source!r}")
-    return value
-
-
-def _simulated_health() -> Health:
-    from pipelines.health import probe_simulated
-
-    return probe_simulated()
-
+from warehouse.settings import DatabaseUrl
 
 # --- the warehouse ---------------------------------------------------------------------------------
 
@@ -74,223 +53,132 @@ class WarehouseResource(ConfigurableResource):
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
             yield conn
 
-    def symbols(self, conn: Connection) -> list[str]:
-        rows = conn.execute(sa.text("SELECT symbol FROM crypto_assets WHERE is_active ORDER BY id")).scalars()
-        return list(rows)
-
 
 # --- market data -----------------------------------------------------------------------------------
 
 
-class MarketClient(Protocol):
-    """What the market assets need from a market data source (frames follow pipelines.contracts)."""
-
-    source: str
-
-    def universe(self, known: Sequence[str]) -> list[str]: ...
-    def prices(self, symbols: Sequence[str], start: dt.datetime, end: dt.datetime, interval: str) -> pl.DataFrame: ...
-    def markets(self, at: dt.datetime) -> pl.DataFrame: ...
-    def trending(self, at: dt.datetime) -> pl.DataFrame: ...
-    def global_market(self, at: dt.datetime) -> pl.DataFrame: ...
-    def health(self) -> Health: ...
-
-
-@dataclass(frozen=True)
-class SimulatedMarket:
-    """The offline market of ``pipelines.simulated``: same seed, same prices, any range."""
-
-    seed: int
-    source: str = SIMULATED
-
-    def universe(self, known: Sequence[str]) -> list[str]:
-        return [s for s in simulated.SYMBOLS if s in set(known)]
-
-    def prices(self, symbols, start, end, interval):
-        return simulated.prices(list(symbols), start, end, interval=interval, seed=self.seed)
-
-    def markets(self, at):
-        return simulated.markets(at, seed=self.seed)
-
-    def trending(self, at):
-        return simulated.trending(at, seed=self.seed)
-
-    def global_market(self, at):
-        return simulated.global_market(at, seed=self.seed)
-
-    def health(self) -> Health:
-        return _simulated_health()
-
-
-class CoinGeckoMarket:
-    """The live CoinGecko API through ``pipelines.market`` (rate limit, retry, breaker, shared cache)."""
-
-    source = "coingecko"
-
-    def __init__(self, url: DatabaseUrl) -> None:
-        from pipelines.coingecko.helpers import CoinGeckoClient
-        from pipelines.http import store_from_env
-
-        self._client = CoinGeckoClient(store=store_from_env(url))
-
-    def universe(self, known):
-        from pipelines.market import COINGECKO_IDS
-
-        return [s for s in known if s in COINGECKO_IDS]
-
-    def prices(self, symbols, start, end, interval):
-        if interval == "1d":
-            return market_api.fetch_prices(self.source, symbols, start, end, interval=interval, client=self._client)
-        # Intraday: CoinGecko answers ranges under a day with 5-minute points (the running day).
-        from pipelines.coingecko import helpers as cg
-        from pipelines.market import coingecko_ids
-
-        frames = [cg.parse_market_chart(self._client.market_chart_range(cid, start, end), symbol)
-                  for cid, symbol in coingecko_ids(symbols).items()]
-        frame = pl.concat(frames) if frames else pl.DataFrame()
-        return frame.filter((pl.col("time") >= start) & (pl.col("time") < end)) if frames else frame
-
-    def markets(self, at):
-        return market_api.fetch_markets(self.source, client=self._client)
-
-    def trending(self, at):
-        return market_api.fetch_trending(self.source, client=self._client)
-
-    def global_market(self, at):
-        return market_api.fetch_global(self.source, client=self._client)
-
-    def health(self) -> Health:
-        from pipelines.health import probe_coingecko
-
-        return probe_coingecko(self._client)
-
-
 class MarketDataResource(ConfigurableResource):
-    """Market prices, snapshots, trending and global totals: CoinGecko or the simulated market."""
+    """Prices, market snapshots, trending and global totals (``pipelines.feeds.MarketFeed``)."""
 
-    source: str = Field(description="coingecko | simulated (CRYPTO_RISK_MARKET_SOURCE)")
-    seed: int = Field(default=42, description="seed of the simulated market")
+    source: ClassVar[str] = ""  # what the data is labelled with: coingecko | simulated
 
-    def client(self, url: DatabaseUrl) -> MarketClient:
-        if _check_source(self.source) == SIMULATED:
-            return SimulatedMarket(self.seed)
-        return CoinGeckoMarket(url)
+    def feed(self, url: DatabaseUrl) -> MarketFeed:
+        raise TypeError(f"{type(self).__name__} is the interface: configure CoinGeckoResource or SimulatedMarketResource")
+
+    def plan(self, tracked_coins: int) -> Plan:
+        """How often the recurring calls may run (``pipelines.coingecko.budget``)."""
+        return plan(None, tracked_coins)
+
+
+class CoinGeckoResource(MarketDataResource):
+    """The live CoinGecko API (public, Demo or Pro plan), loading through its dlt source."""
+
+    source: ClassVar[str] = "coingecko"
+
+    api_key: str = Field(default="", description="COINGECKO_API_KEY (empty: the keyless public API)")
+    plan_name: str = Field(default="", description="COINGECKO_PLAN: public, demo or pro (default: demo with a key)")
+    base_url: str = Field(default="", description="COINGECKO_BASE_URL (default: the plan's host)")
+    calls_per_minute: float = Field(default=0.0, description="COINGECKO_CALLS_PER_MINUTE (default: the plan's)")
+    monthly_calls: int = Field(default=0, description="COINGECKO_MONTHLY_CALLS (default: the plan's)")
+
+    def settings(self):
+        from pipelines.coingecko.settings import CoinGeckoSettings
+
+        return CoinGeckoSettings(api_key=self.api_key, plan=self.plan_name.lower(), base_url=self.base_url,
+                                 calls_per_minute=self.calls_per_minute, calls_per_month=self.monthly_calls)
+
+    def feed(self, url: DatabaseUrl) -> MarketFeed:
+        from pipelines.coingecko.feed import CoinGeckoFeed
+
+        return CoinGeckoFeed(self.settings(), url)
+
+    def plan(self, tracked_coins: int) -> Plan:
+        return plan(self.settings().monthly_limit, tracked_coins)
+
+
+class SimulatedMarketResource(MarketDataResource):
+    """The deterministic offline market (``pipelines.simulated``), labelled ``simulated``."""
+
+    source: ClassVar[str] = "simulated"
+
+    seed: int = Field(default=42, description="CRYPTO_RISK_SIM_SEED")
+
+    def feed(self, url: DatabaseUrl) -> MarketFeed:
+        from pipelines.simulated.feed import SimulatedFeed
+
+        return SimulatedFeed(self.seed)
+
+
+def market_plan(warehouse: WarehouseResource, market: MarketDataResource) -> Plan:
+    """The market provider's plan for today's universe: which schedule slots are due."""
+    from warehouse.queries.assets import tracked_coins
+
+    with warehouse.transaction() as conn:
+        return market.plan(len(tracked_coins(conn)))
 
 
 # --- on-chain --------------------------------------------------------------------------------------
 
 
-class WalletClient(Protocol):
-    source: str
+class WalletDataResource(ConfigurableResource):
+    """Balances and transfers of linked wallets (``pipelines.feeds.WalletFeed``)."""
 
-    def balances(self, addresses: Sequence[str], at: dt.datetime) -> pl.DataFrame: ...
-    def transactions(self, addresses: Sequence[str], start: dt.datetime, end: dt.datetime) -> pl.DataFrame: ...
-    def health(self) -> Health: ...
-
-
-@dataclass(frozen=True)
-class SimulatedWallets:
-    seed: int
-    source: str = SIMULATED
-
-    def balances(self, addresses, at):
-        return simulated.wallet_balances(list(addresses), at, seed=self.seed)
-
-    def transactions(self, addresses, start, end):
-        return simulated.wallet_transactions(list(addresses), start, end, seed=self.seed)
-
-    def health(self) -> Health:
-        return _simulated_health()
+    def feed(self, url: DatabaseUrl) -> WalletFeed:
+        raise TypeError(f"{type(self).__name__} is the interface: configure EtherscanResource or SimulatedWalletsResource")
 
 
-class EtherscanWallets:
-    """Etherscan V2 through ``pipelines.market.fetch_wallets``: native and ERC-20 balances, transfers."""
+class EtherscanResource(WalletDataResource):
+    """Etherscan API V2 (one key for every EVM chain it serves), loading through its dlt source."""
 
-    source = "etherscan"
+    api_key: str = Field(default="", description="ETHERSCAN_API_KEY")
+    base_url: str = Field(default="", description="ETHERSCAN_BASE_URL (default: api.etherscan.io/v2/api)")
+    calls_per_second: float = Field(default=0.0, description="ETHERSCAN_CALLS_PER_SECOND (default 5)")
 
-    def __init__(self, url: DatabaseUrl) -> None:
-        from pipelines.etherscan.helpers import EtherscanClient
-        from pipelines.http import store_from_env
+    def feed(self, url: DatabaseUrl) -> WalletFeed:
+        from pipelines.etherscan.feed import EtherscanFeed
 
-        self._client = EtherscanClient(store=store_from_env(url))
-
-    def balances(self, addresses, at):
-        return market_api.fetch_wallets(addresses, source="coingecko", end=at, client=self._client)[0]
-
-    def transactions(self, addresses, start, end):
-        return market_api.fetch_wallets(addresses, source="coingecko", start=start, end=end, client=self._client)[1]
-
-    def health(self) -> Health:
-        from pipelines.health import probe_etherscan
-
-        return probe_etherscan(self._client)
+        return EtherscanFeed(url, api_key=self.api_key, base_url=self.base_url, calls_per_second=self.calls_per_second)
 
 
-class EtherscanResource(ConfigurableResource):
-    """Wallet balances and transfers: Etherscan, or simulated wallets with the simulated market."""
+class SimulatedWalletsResource(WalletDataResource):
+    seed: int = Field(default=42, description="CRYPTO_RISK_SIM_SEED")
 
-    source: str = Field(description="coingecko (live providers) | simulated (CRYPTO_RISK_MARKET_SOURCE)")
-    seed: int = 42
+    def feed(self, url: DatabaseUrl) -> WalletFeed:
+        from pipelines.simulated.feed import SimulatedWallets
 
-    def client(self, url: DatabaseUrl) -> WalletClient:
-        if _check_source(self.source) == SIMULATED:
-            return SimulatedWallets(self.seed)
-        return EtherscanWallets(url)
+        return SimulatedWallets(self.seed)
 
 
 # --- news sentiment --------------------------------------------------------------------------------
 
 
-class NewsClient(Protocol):
-    source: str
+class NewsDataResource(ConfigurableResource):
+    """News articles with per-asset sentiment (``pipelines.feeds.NewsFeed``)."""
 
-    def news(self, symbols: Sequence[str], start: dt.datetime, end: dt.datetime) -> tuple[pl.DataFrame, pl.DataFrame]: ...
-    def health(self) -> Health: ...
-
-
-@dataclass(frozen=True)
-class SimulatedNews:
-    seed: int
-    source: str = SIMULATED
-
-    def news(self, symbols, start, end):
-        known = [s for s in symbols if s in simulated.SYMBOLS]
-        return simulated.news(start, end, symbols=known or None, seed=self.seed)
-
-    def health(self) -> Health:
-        return _simulated_health()
+    def feed(self, url: DatabaseUrl) -> NewsFeed:
+        raise TypeError(f"{type(self).__name__} is the interface: configure AlphaVantageResource or SimulatedNewsResource")
 
 
-class AlphaVantageNews:
-    """Alpha Vantage NEWS_SENTIMENT through ``pipelines.market.fetch_news`` (one call per run: the
-    free tier allows 25 a day)."""
+class AlphaVantageResource(NewsDataResource):
+    """Alpha Vantage NEWS_SENTIMENT (free tier: 25 calls a day), loading through its dlt source."""
 
-    source = "alphavantage"
+    api_key: str = Field(default="", description="ALPHAVANTAGE_API_KEY")
+    base_url: str = Field(default="", description="ALPHAVANTAGE_BASE_URL (default: www.alphavantage.co/query)")
+    daily_limit: float = Field(default=0.0, description="ALPHAVANTAGE_DAILY_LIMIT (default 25)")
 
-    def __init__(self, url: DatabaseUrl) -> None:
-        from pipelines.alphavantage.helpers import AlphaVantageClient
-        from pipelines.http import store_from_env
+    def feed(self, url: DatabaseUrl) -> NewsFeed:
+        from pipelines.alphavantage.feed import AlphaVantageFeed
 
-        self._client = AlphaVantageClient(store=store_from_env(url))
-
-    def news(self, symbols, start, end):
-        return market_api.fetch_news(list(symbols)[:10], start, end, source="coingecko", client=self._client)
-
-    def health(self) -> Health:
-        from pipelines.health import probe_alphavantage
-
-        return probe_alphavantage(self._client)
+        return AlphaVantageFeed(url, api_key=self.api_key, base_url=self.base_url, daily_limit=self.daily_limit)
 
 
-class AlphaVantageResource(ConfigurableResource):
-    """News and per-asset sentiment: Alpha Vantage, or simulated headlines with the simulated market."""
+class SimulatedNewsResource(NewsDataResource):
+    seed: int = Field(default=42, description="CRYPTO_RISK_SIM_SEED")
 
-    source: str = Field(description="coingecko (live providers) | simulated (CRYPTO_RISK_MARKET_SOURCE)")
-    seed: int = 42
+    def feed(self, url: DatabaseUrl) -> NewsFeed:
+        from pipelines.simulated.feed import SimulatedNews
 
-    def client(self, url: DatabaseUrl) -> NewsClient:
-        if _check_source(self.source) == SIMULATED:
-            return SimulatedNews(self.seed)
-        return AlphaVantageNews(url)
+        return SimulatedNews(self.seed)
 
 
 # --- the language model ----------------------------------------------------------------------------

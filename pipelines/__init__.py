@@ -1,33 +1,17 @@
 """Ingestion: provider clients, dlt sources and the offline simulated market. No Dagster here.
 
-Entry API (stable; the Dagster assets wrap these):
+``pipelines.feeds`` — the interfaces the Dagster assets call (``MarketFeed``, ``WalletFeed``,
+    ``NewsFeed``), each a context manager around one fetch that yields a ``raw.Harvest`` of
+    warehouse-shaped frames. Live: ``coingecko.feed``, ``etherscan.feed``, ``alphavantage.feed``
+    (each through its dlt source into the ``raw`` dataset); offline: ``simulated.feed``.
+``pipelines.loads`` — one fetch into the curated tables: fetch first, screen, write rows and the
+    outbox event in one short transaction, land raw (``load_prices``, ``load_market_snapshot``,
+    ``load_table``, ``load_wallets``, ``load_news``).
+``pipelines.prices`` — the close convention and the screen that quarantines implausible points.
+``pipelines.coingecko.budget`` — the quota planner: which schedule slots a plan's month pays for.
+``pipelines.health`` — one probe per provider.
 
-``pipelines.market`` — curated, pandera-validated polars frames, keyed by ``symbol``:
-    fetch_prices(source, symbols, start, end, *, interval="1d") -> PriceFrame
-    fetch_latest_prices(source=None, symbols=None) -> PriceFrame
-    fetch_markets(source=None, *, top=100) -> MarketFrame
-    fetch_trending(source=None) -> TrendingFrame
-    fetch_global(source=None) -> GlobalFrame
-    fetch_wallets(addresses, *, source=None, start=None, end=None) -> (WalletBalanceFrame, WalletTransactionFrame)
-    fetch_news(symbols, start, end, *, source=None) -> (NewsArticleFrame, NewsSentimentFrame)
-  ``source`` is ``"coingecko"`` or ``"simulated"``; None reads ``CRYPTO_RISK_MARKET_SOURCE``
-  (default ``simulated``). Real wallets come from Etherscan, real news from Alpha Vantage.
-  Frame contracts: ``pipelines.contracts`` (price > 0, no NaN, no future timestamps, unique keys).
-
-``pipelines.store`` — write curated frames in the caller's transaction via ``warehouse.writes``:
-    write_prices(conn, frame), write_markets(conn, frame), write_table(conn, table, frame),
-    write_news(conn, articles, sentiment)  -> Written(table, rows, skipped_symbols)
-
-``pipelines.raw`` + provider sources — raw landing with dlt (dataset ``raw``, load ids) and
-incremental cursors, then curated upserts:
-    run(provider, make_pipeline(provider, url), <provider>.<provider>_source(client, ...), url,
-        <provider>.curate) -> RunResult
-  with ``pipelines.coingecko.coingecko_source``, ``pipelines.etherscan.etherscan_source``,
-  ``pipelines.alphavantage.alphavantage_source``.
-
-``pipelines.health.check_providers(url)`` — probes every provider, records ``provider_health``.
-
-Errors: ``pipelines.errors`` (ProviderError and subclasses name provider, endpoint and field;
-InvalidBatch names the offending rows). Resilience: ``pipelines.http`` (rate limits, retries,
-circuit breaker, response cache shared through the warehouse or Redis).
+Errors: ``pipelines.errors`` (ProviderError and subclasses name provider, endpoint and field).
+Resilience: ``pipelines.http`` (rate limits, monthly quotas, retries, circuit breaker, a response
+cache shared through the warehouse or Redis that only ever holds validated answers).
 """

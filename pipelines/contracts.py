@@ -19,7 +19,9 @@ from pipelines.errors import InvalidBatch
 
 UTC_US = pl.Datetime("us", "UTC")
 SOURCES = ["coingecko", "simulated", "alphavantage", "etherscan"]
-_FUTURE_SLACK = dt.timedelta(minutes=5)
+FUTURE_SLACK = dt.timedelta(minutes=5)
+# Asset symbols as the curated frames key them.
+SYMBOL_PATTERN = r"^[A-Z0-9.]{1,15}$"
 _TZ = {"dtype_kwargs": {"time_unit": "us", "time_zone": "UTC"}}
 
 
@@ -36,7 +38,7 @@ class _Curated(pa.DataFrameModel):
 
 def _not_future(column: str):
     def check(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        limit = dt.datetime.now(dt.UTC) + _FUTURE_SLACK
+        limit = dt.datetime.now(dt.UTC) + FUTURE_SLACK
         return data.lazyframe.select(pl.col(column) <= pl.lit(limit, dtype=UTC_US))
 
     check.__name__ = f"{column}_not_in_future"
@@ -185,7 +187,7 @@ class NewsSentimentFrame(_Curated):
     """Per-article, per-asset sentiment (``score`` in [-1, 1], ``relevance`` in [0, 1])."""
 
     url: pl.String
-    symbol: pl.String = pa.Field(str_matches=r"^[A-Z0-9.]{1,15}$")
+    symbol: pl.String = pa.Field(str_matches=SYMBOL_PATTERN)
     published_at: DateTime = pa.Field(**_TZ)
     relevance: pl.Float64 = pa.Field(ge=0, le=1)
     score: pl.Float64 = pa.Field(ge=-1, le=1)

@@ -49,12 +49,18 @@ class ApiError(ProviderError):
     """The provider refused the request (bad parameter, invalid key, premium endpoint): no retry."""
 
 
+class HistoryLimit(ApiError):
+    """The range is older than the plan serves (CoinGecko public/Demo: the past 365 days): refused
+    before any call, naming the plan's limit."""
+
+
 class MalformedResponse(ProviderError):
     """The body is not what the provider documents: invalid JSON, a missing or mistyped field."""
 
     def __init__(self, provider: str, endpoint: str, message: str, *, field: str | None = None,
                  status_code: int | None = None) -> None:
         self.field = field
+        self.reason = message  # what is wrong with ``field``, without the field
         where = f"field {field!r}: " if field else ""
         super().__init__(provider, endpoint, where + message, status_code=status_code)
 
@@ -64,6 +70,11 @@ class TruncatedResponse(MalformedResponse):
 
     retryable = True
     retry_after: float | None = None
+
+
+class QuotaExhausted(ProviderError):
+    """A call (or a piece of work) would pass the credential's monthly budget: refused before it
+    is sent. Not retryable until the month resets; the provider as a whole is unusable meanwhile."""
 
 
 class CircuitOpen(ProviderError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 import sqlalchemy as sa
@@ -33,6 +33,9 @@ class Health:
     latency_ms: float
     error_rate: float | None
     error: str | None
+    quota_used: int | None = None
+    quota_limit: int | None = None
+    quota_period: str | None = None
 
 
 def _timed(provider: str, call: Callable[[], int | None], error_rate: Callable[[], float | None]) -> Health:
@@ -48,8 +51,11 @@ def _timed(provider: str, call: Callable[[], int | None], error_rate: Callable[[
 
 
 def probe_coingecko(client: CoinGeckoClient | None = None) -> Health:
+    """``/ping`` (it counts against the monthly budget like any call), with the month's usage."""
     client = client or CoinGeckoClient()
-    return _timed("coingecko", lambda: (client.ping(), 200)[1], lambda: client.http.breaker.error_rate)
+    health = _timed("coingecko", lambda: (client.ping(), 200)[1], lambda: client.http.breaker.error_rate)
+    quota = client.http.quota_status()
+    return replace(health, quota_used=quota.used, quota_limit=quota.limit, quota_period=quota.period)
 
 
 def probe_etherscan(client: EtherscanClient | None = None) -> Health:

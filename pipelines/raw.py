@@ -1,76 +1,72 @@
-"""Running a provider's dlt source: raw responses into the ``raw`` dataset, curated frames into
-the warehouse, in an order that never loses data.
+"""The one road from a provider to the warehouse: a dlt source lands the provider's answers in
+the ``raw`` dataset (one load id per run) while its resources hand curated frames to the caller,
+in an order that never loses data and never holds a warehouse transaction over the network.
 
-1. ``sync_destination``: the incremental cursors come from the raw dataset's dlt state, so each
-   run (each Dagster process) starts where the last *loaded* run ended.
-2. ``extract``: resources call the provider; a collector keeps each resource's records.
-3. curate and validate the records; upsert them in one warehouse transaction.
-4. ``normalize`` + ``load``: raw rows and the advanced cursors are committed together.
+1. ``sync_destination``: incremental cursors come from the raw dataset's dlt state, so each run
+   (each Dagster process, each with its own working folder) starts where the last *loaded* one ended;
+2. ``extract``: the resources call the provider (all network I/O happens here) and put what
+   they parsed and validated into the run's ``Harvest``;
+3. the caller writes the curated rows and their outbox event in one short transaction;
+4. ``normalize`` + ``load``: the raw rows and the advanced cursors are committed together.
 
-A failure in 2-3 writes nothing and ``abort_packages`` puts the cursors back where they were,
-so the next run fetches the same data again; a failure in 4 after 3 means curated rows are rewritten next time, which
-the idempotent upserts absorb.
+A failure in 2-3 writes nothing and drops the extracted package, so the cursors stay where they
+were and the next run fetches the same data again; a failure in 4 after 3 means the curated rows
+are written again next time, which their idempotent writes absorb.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 import dlt
+import polars as pl
 from dlt.extract.source import DltSource
-from sqlalchemy.engine import Connection
 
 from pipelines.errors import InvalidBatch, ProviderError
-from pipelines.store import Written
-from warehouse.engine import transaction
 from warehouse.settings import DatabaseUrl, home_dir
 from warehouse.writes import BatchRejected
 
 RAW_DATASET = "raw"
 
-Curate = Callable[[Connection, dict[str, list[dict]]], list[Written]]
-
 
 @dataclass
-class RunResult:
-    """What one run fetched and wrote; ``load_id`` names the raw load package."""
+class Harvest:
+    """What one run's resources fetched and curated: frames by name, skipped keys with reasons."""
 
-    provider: str
-    raw_rows: dict[str, int] = field(default_factory=dict)
-    written: list[Written] = field(default_factory=list)
+    frames: dict[str, list[pl.DataFrame]] = field(default_factory=lambda: defaultdict(list))
+    skipped: dict[str, str] = field(default_factory=dict)
     load_id: str | None = None
+    raw_rows: dict[str, int] = field(default_factory=dict)
+    def add(self, name: str, frame: pl.DataFrame) -> None:
+        if frame.height:
+            self.frames[name].append(frame)
 
-    def rows(self, table: str) -> int:
-        return sum(w.rows for w in self.written if w.table == table)
+    def skip(self, key: str, reason: str) -> None:
+        self.skipped[key] = reason
+
+    def frame(self, name: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+        parts = self.frames.get(name) or []
+        return pl.concat(parts, how="vertical_relaxed") if parts else pl.DataFrame(schema=schema)
 
 
-def make_pipeline(provider: str, url: DatabaseUrl, *, dev_mode: bool = False, pipelines_dir: str | None = None,
+def make_pipeline(name: str, url: DatabaseUrl, *, dev_mode: bool = False, pipelines_dir: str | None = None,
                   dataset_name: str = RAW_DATASET) -> dlt.Pipeline:
-    """A dlt pipeline loading into ``dataset_name`` of the warehouse database.
-
-    The working folder defaults to ``$CRYPTO_RISK_HOME/dlt``; the cursors that count are the
-    ones loaded with the raw data (``sync_destination`` restores them in a fresh process).
-    """
+    """A dlt pipeline ``crypto_risk_<name>`` loading into ``dataset_name`` of the warehouse."""
+    # Arrow rows carry their load id too (dlt adds it to JSON rows only by default): the nightly
+    # cleanup prunes raw rows by the age of their load.
+    dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
     return dlt.pipeline(
-        pipeline_name=f"crypto_risk_{provider}",
+        pipeline_name=f"crypto_risk_{name}",
         destination=dlt.destinations.postgres(credentials=url.dlt),
         dataset_name=dataset_name,
         dev_mode=dev_mode,
         pipelines_dir=pipelines_dir or str(home_dir() / "dlt"),
     )
-
-
-def collect(source: DltSource) -> dict[str, list[dict]]:
-    """Tee every record of every selected resource into lists keyed by table name."""
-    records: dict[str, list[dict]] = defaultdict(list)
-    for resource in source.selected_resources.values():
-        table = resource.table_name if isinstance(resource.table_name, str) else resource.name
-
-        resource.add_map(_keeper(records[table]))
-    return records
 
 
 def _own_error(exc: BaseException) -> BaseException | None:
@@ -85,36 +81,37 @@ def _own_error(exc: BaseException) -> BaseException | None:
     return None
 
 
-def _keeper(into: list[dict]) -> Callable[[Any], Any]:
-    # One positional parameter: dlt passes item metadata to map functions that take two.
-    def keep(item: Any) -> Any:
-        into.append(item)
-        return item
+@contextmanager
+def landing(name: str, url: DatabaseUrl, source: DltSource, harvest: Harvest, *,
+            pipeline: dlt.Pipeline | None = None) -> Iterator[Harvest]:
+    """Extract ``source`` (the network part), yield its ``harvest`` for the curated write, then
+    land the raw rows; on any error before the landing, drop the package (cursors unchanged).
 
-    return keep
-
-
-def run(provider: str, pipeline: dlt.Pipeline, source: DltSource, url: DatabaseUrl, curate: Curate) -> RunResult:
-    """Extract, write curated rows, then load raw rows and cursors (see the module docstring)."""
-    if not pipeline.dev_mode:
-        pipeline.sync_destination()
-    records = collect(source)
+    Each run works in a folder of its own (runs of the same pipeline may overlap in time); what
+    has to persist between runs, the cursors, lives in the raw dataset itself.
+    """
+    workdir = None
+    if pipeline is None:
+        base = home_dir() / "dlt"
+        base.mkdir(parents=True, exist_ok=True)
+        workdir = tempfile.mkdtemp(prefix=f"{name}-", dir=base)
+        pipeline = make_pipeline(name, url, pipelines_dir=workdir)
     try:
-        pipeline.extract(source)
-        with transaction(url) as conn:
-            written = curate(conn, records)
-    except Exception as exc:
-        # Drops the extracted package and restores the cursors to where this run started.
-        pipeline.abort_packages()
-        own = _own_error(exc)
-        if own is not None and own is not exc:
-            raise own from exc
-        raise
-    pipeline.normalize()
-    info = pipeline.load()
-    return RunResult(
-        provider=provider,
-        raw_rows={table: len(rows) for table, rows in records.items()},
-        written=written,
-        load_id=info.loads_ids[-1] if info.loads_ids else None,
-    )
+        if not pipeline.dev_mode:
+            pipeline.sync_destination()
+        try:
+            pipeline.extract(source)
+            yield harvest
+        except BaseException as exc:
+            pipeline.abort_packages()
+            own = _own_error(exc)
+            if own is not None and own is not exc:
+                raise own from exc
+            raise
+        normalized = pipeline.normalize()
+        harvest.raw_rows = {t: n for t, n in normalized.row_counts.items() if not t.startswith("_dlt")}
+        loaded = pipeline.load()
+        harvest.load_id = loaded.loads_ids[-1] if loaded.loads_ids else None
+    finally:
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)

@@ -224,6 +224,21 @@ price_history = sa.Table(
     sa.Index("ix_price_history_time", "time"),
 )
 
+# Provider points refused as closes (non-positive, absurdly small, or an isolated jump against
+# their neighbours): kept for review with the reason, never read as prices.
+price_quarantine = sa.Table(
+    "price_quarantine",
+    metadata,
+    sa.Column("asset_id", sa.Integer, nullable=False),
+    sa.Column("time", TZ, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("price", F, nullable=False, comment="USD, as sent"),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("detected_at", TZ, nullable=False, server_default=NOW),
+    sa.PrimaryKeyConstraint("asset_id", "time", "source"),
+    sa.Index("ix_price_quarantine_time", "time"),
+)
+
 market_snapshots = sa.Table(
     "market_snapshots",
     metadata,
@@ -359,7 +374,23 @@ provider_health = sa.Table(
     sa.Column("latency_ms", F),
     sa.Column("error_rate", F, comment="share of failed calls over the recent window, 0..1"),
     sa.Column("error", sa.Text),
+    sa.Column("quota_used", sa.Integer, comment="calls counted this quota period (month)"),
+    sa.Column("quota_limit", sa.Integer, comment="calls the plan allows in the period; NULL: unlimited"),
+    sa.Column("quota_period", sa.Text, comment="the period counted, e.g. 2026-12"),
     sa.Index("ix_provider_health_provider_checked_at", "provider", sa.text("checked_at DESC")),
+)
+
+# Calls per provider credential and month, counted before each call is sent (logged: a month's
+# count must survive a restart, or a restart would reset the budget).
+provider_quota = sa.Table(
+    "provider_quota",
+    metadata,
+    sa.Column("key", sa.Text, nullable=False),
+    sa.Column("period", sa.Text, nullable=False),
+    sa.Column("calls", sa.Integer, nullable=False),
+    sa.Column("updated_at", TZ, nullable=False, server_default=NOW),
+    sa.PrimaryKeyConstraint("key", "period"),
+    sa.CheckConstraint("calls >= 0", name="calls_non_negative"),
 )
 
 # Both are UNLOGGED (set in the migration): losing them in a crash costs only a refetch.

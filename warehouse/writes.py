@@ -6,8 +6,11 @@ Every function takes a SQLAlchemy connection inside the caller's transaction (se
 - ``upsert_frame``: live updates. COPY into a temporary staging table, then one
   ``INSERT ... ON CONFLICT (key) DO UPDATE ... WHERE <something changed>``: re-ingesting the same
   rows writes nothing (no new row versions, no WAL), changed rows are updated.
-- ``replace_window``: backfills and partition rewrites. Delete the window, COPY the frame straight
-  into the table: the fastest path, and rerunning a partition yields identical rows.
+- ``replace_window``: partition rewrites of derived tables (risk). Delete the window, COPY the
+  frame straight into the table: the fastest path, and rerunning a partition yields identical rows.
+- ``replace_covered``: partition rewrites of provider data (prices). Only the (key, UTC day)
+  pairs the new frame covers are replaced; a pair the window held that the frame lacks (a coin
+  that failed or came back empty) keeps its stored rows and is reported, never deleted.
 
 A batch is checked against its pandera contract (``warehouse.contracts``) before anything is
 sent; database constraint violations are turned into the same ``BatchRejected`` error.
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import pandera.errors
 import polars as pl
@@ -307,6 +311,74 @@ def replace_window(
     except _DB_ERRORS as exc:
         raise _translate(table, exc) from None
     return frame.height
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What ``replace_covered`` did: rows written, (key, day) pairs rewritten, and the stored
+    pairs of the window it left alone because the new frame had nothing for them."""
+
+    rows: int
+    replaced: int
+    kept: list[tuple[int, dt.date]]
+
+
+_HELD = sql.SQL("""
+    SELECT {key}::bigint, date_trunc('day', time, 'UTC') AS day FROM {table}
+    WHERE time >= %(start)s AND time < %(end)s GROUP BY 1, 2
+""")
+_DELETE_RANGES = sql.SQL("""
+    DELETE FROM {table} t USING unnest(%(keys)s::bigint[], %(starts)s::timestamptz[], %(ends)s::timestamptz[]) AS r(k, s, e)
+    WHERE t.{key} = r.k AND t.time >= r.s AND t.time < r.e
+""")
+
+
+def _day_ranges(covered: pl.DataFrame, key: str, start: dt.datetime, end: dt.datetime) -> pl.DataFrame:
+    """Covered (key, day) pairs merged into runs of consecutive days, clipped to the window."""
+    return (
+        covered.sort(key, "day")
+        .with_columns((pl.col("day").diff().over(key) != dt.timedelta(days=1)).fill_null(True).cum_sum().alias("run"))
+        .group_by(key, "run")
+        .agg(pl.col("day").min().alias("s"), (pl.col("day").max() + dt.timedelta(days=1)).alias("e"))
+        .with_columns(pl.max_horizontal(pl.col("s"), pl.lit(start)).alias("s"),
+                      pl.min_horizontal(pl.col("e"), pl.lit(end)).alias("e"))
+    )
+
+
+def replace_covered(conn: Connection, table: str, frame: pl.DataFrame, *, start: dt.datetime, end: dt.datetime,
+                    key: str = "asset_id") -> Coverage:
+    """Replace, within [start, end), the rows of each (``key``, UTC day) that ``frame`` has rows
+    for; keep every other stored row. One transaction with the caller's writes."""
+    tbl = _table(table)
+    if start.tzinfo is None or end.tzinfo is None or not start < end:
+        raise ValueError(f"replace_covered needs an aware, non-empty window, got [{start}, {end})")
+    frame = validate(table, frame)
+    columns = _frame_columns(tbl, frame)
+    _duplicates(tbl, frame)
+    outside = frame.filter((pl.col("time") < start) | (pl.col("time") >= end))
+    if outside.height:
+        raise BatchRejected(table, f"row(s) outside the window [{start}, {end})", outside.head(_MAX_REPORTED_ROWS).to_dicts())
+    if key not in tbl.c:
+        raise ValueError(f"{table} has no column {key!r}")
+    _lock_references(conn, table, frame)
+    names = {"table": sql.Identifier(table), "key": sql.Identifier(key)}
+    covered = frame.select(pl.col(key).cast(pl.Int64), pl.col("time").dt.truncate("1d").alias("day")).unique()
+    raw = raw_psycopg(conn)
+    with raw.cursor() as cur:
+        held = pl.DataFrame(cur.execute(_HELD.format(**names), {"start": start, "end": end}).fetchall(),
+                            schema={key: pl.Int64, "day": pl.Datetime("us", "UTC")}, orient="row")
+    kept = held.join(covered, on=[key, "day"], how="anti").sort(key, "day")
+    ranges = _day_ranges(covered, key, start, end)
+    try:
+        with raw.transaction(), raw.cursor() as cur:
+            if ranges.height:
+                cur.execute(_DELETE_RANGES.format(**names), {
+                    "keys": ranges[key].to_list(), "starts": ranges["s"].to_list(), "ends": ranges["e"].to_list()})
+            if frame.height:
+                _copy(cur, sql.Identifier(table), columns, frame)
+    except _DB_ERRORS as exc:
+        raise _translate(table, exc) from None
+    return Coverage(frame.height, covered.height, [(k, d.date()) for k, d in kept.iter_rows()])
 
 
 def copy_frame(conn: Connection, table: str, frame: pl.DataFrame) -> int:

@@ -3,19 +3,33 @@
 
 import datetime as dt
 
-import polars as pl
-from dagster import AssetExecutionContext, Config, MaterializeResult, asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    Config,
+    MaterializeResult,
+    asset,
+)
 from pydantic import Field
 
 from assets.partitions import CRYPTO_DATA, daily_partitions, single_run
 from assets.resources import MarketDataResource, WarehouseResource
-from warehouse import outbox, timescale, writes
+from pipelines import loads
+from warehouse import timescale
+from warehouse.queries.assets import tracked_coins
 
-INTERVALS = ("1d", "1h", "5m")
+COVERAGE_CHECK = "price_history_coverage"
 
 
 class PriceHistoryConfig(Config):
-    interval: str = Field(default="1d", description="1d for backfills; 5m keeps today's partition live")
+    mode: str = Field(default="range", description=(
+        "range: rewrite the window's days from the provider (backfills); tick: add every coin's current "
+        "price in one batched call (the 5-minute schedule; deletes nothing); close: fetch the day that "
+        "closed again only for coins whose last price of it is missing or older than 30 minutes"))
+    max_jump: float = Field(default=5.0, gt=1.0, description=(
+        "a point more than this many times above or below both neighbours is quarantined, not stored"))
 
 
 @asset(
@@ -23,39 +37,55 @@ class PriceHistoryConfig(Config):
     backfill_policy=single_run,
     pool=CRYPTO_DATA,
     group_name="ingest",
-    kinds={"postgres", "polars"},
+    kinds={"postgres", "polars", "dlt"},
     tags={"domain": "ingest"},
+    check_specs=[AssetCheckSpec(COVERAGE_CHECK, asset="price_history", description=(
+        "every tracked coin answered and every stored day was covered; lists skipped coins, kept days "
+        "and quarantined points"))],
 )
 def price_history(
     context: AssetExecutionContext, config: PriceHistoryConfig, warehouse: WarehouseResource, market: MarketDataResource
 ) -> MaterializeResult:
-    """USD prices, market caps and 24h volumes per tracked asset (table ``price_history``).
+    """USD prices, market caps and 24h volumes per tracked coin (table ``price_history``).
 
-    One partition is one UTC day; a backfill of any range runs as one run and rewrites its days
-    whole (rerunning a day yields the same rows). Daily points hold the day's close; the 5-minute
-    schedule keeps today's partition at 5-minute resolution. The candles analysts read
-    (``price_ohlcv_1h``, ``price_ohlcv_1d``) and the monthly close series the risk engine reads
-    (``price_closes_1mo``) are refreshed for the rewritten days; today is computed on read.
+    One partition is one UTC day. Day D's close is the last price of D: a provider point stamped
+    exactly 00:00 UTC (CoinGecko's daily points) is the close of the day before and is stored at
+    23:59:59.999999 of that day; other points keep their own time; the running day's newest row
+    is its latest price. A backfill of any range is one run; a rewrite replaces only the (coin,
+    day) pairs the provider answered for, so a coin that failed or came back empty keeps its
+    stored days (listed by the coverage check). Provider answers land in the ``raw`` dataset
+    (dlt, one load id per run). The candles analysts read (``price_ohlcv_1h``, ``price_ohlcv_1d``)
+    and the monthly close series the risk engine reads (``price_closes_1mo``) are refreshed for
+    the rewritten days; today is computed on read.
     """
-    if config.interval not in INTERVALS:
-        raise ValueError(f"interval must be one of {', '.join(INTERVALS)}, got {config.interval!r}")
     start, end = context.partition_time_window
-    client = market.client(warehouse.url)
     with warehouse.transaction() as conn:
-        symbols = client.universe(warehouse.symbols(conn))
-        frame = client.prices(symbols, start, end, config.interval)
-        rows = writes.replace_window(
-            conn, "price_history", writes.with_asset_ids(conn, frame, "price_history").select(
-                "asset_id", "time", "price", "market_cap", "volume_24h", "source"),
-            start=start, end=end,
-        )
-        outbox.publish(conn, "price_updates", {"type": "price_history", "rows": rows, "source": client.source,
-                                               "start": start.isoformat(), "end": end.isoformat()},
-                       partition_key=context.partition_key_range.start)
-    with warehouse.autocommit() as conn:
-        timescale.refresh_rollups(conn, start, min(end, dt.datetime.now(dt.UTC) + dt.timedelta(days=1)))
-    return MaterializeResult(metadata={
-        "rows": rows, "window": f"[{start.isoformat()}, {end.isoformat()})", "assets": len(symbols),
-        "nulls": int(frame.select(pl.col("market_cap", "volume_24h").null_count()).sum_horizontal()[0]) if rows else 0,
-        "source": client.source, "interval": config.interval,
-    })
+        coins = tracked_coins(conn)
+    load = loads.load_prices(warehouse.url, market.feed(warehouse.url), coins, start, end, mode=config.mode,
+                             partition_key=context.partition_key_range.start, jump=config.max_jump)
+    if load.rows:
+        with warehouse.autocommit() as conn:
+            timescale.refresh_rollups(conn, start, min(end, dt.datetime.now(dt.UTC) + dt.timedelta(days=1)))
+    return MaterializeResult(
+        metadata={"rows": load.rows, "window": f"[{start.isoformat()}, {end.isoformat()})", "coins": load.coins,
+                  "coins_fetched": load.fetched_coins, "source": load.source, "mode": load.mode,
+                  "raw_load_id": load.load_id or "none", "skipped_coins": len(load.missing)},
+        check_results=[coverage_result(load)],
+    )
+
+
+def coverage_result(load: loads.PriceLoad) -> AssetCheckResult:
+    """WARN when a coin was skipped, a stored day kept or a point quarantined; the rest landed."""
+    quarantined = load.quarantined.head(20).select("asset_id", "time", "price", "reason").to_dicts() \
+        if load.quarantined.height else []
+    return AssetCheckResult(
+        check_name=COVERAGE_CHECK,
+        passed=load.complete,
+        severity=AssetCheckSeverity.WARN,
+        metadata={
+            "skipped_coins": "; ".join(f"{k}: {v}" for k, v in sorted(load.missing.items()))[:4000] or "none",
+            "kept_days": ", ".join(f"{a}@{d}" for a, d in load.kept[:200]) or "none",
+            "gaps": ", ".join(f"{a}@{d}" for a, d in load.gaps[:200]) or "none",
+            "quarantined": str([{**q, "time": q["time"].isoformat()} for q in quarantined]) if quarantined else "none",
+        },
+    )

@@ -1,51 +1,52 @@
-"""Market-wide views: the top-coin snapshot with global totals, and the trending list."""
+"""Market-wide views: the tracked coins' snapshot, the trending list and global totals."""
 
 import datetime as dt
 
-from dagster import MaterializeResult, asset
+from dagster import AssetKey, MaterializeResult, asset
 
 from assets.partitions import MARKET_DATA
 from assets.resources import MarketDataResource, WarehouseResource
-from pipelines.store import write_markets, write_table
-from warehouse import outbox
+from pipelines import loads
+from warehouse.queries.assets import tracked_coins
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-@asset(pool=MARKET_DATA, group_name="market", kinds={"postgres"}, tags={"domain": "market"})
+@asset(pool=MARKET_DATA, group_name="market", kinds={"postgres", "dlt"}, tags={"domain": "market"},
+       deps=[AssetKey("price_history")])
 def market_overview(warehouse: WarehouseResource, market: MarketDataResource) -> MaterializeResult:
-    """Top coins by market cap (price, cap, rank, 24h change, supply, ATH) in ``market_snapshots``,
-    global totals and dominance in ``global_market``; new coins join ``crypto_assets``.
+    """Per tracked coin: price, cap, rank, 24h volume and change, supply, ATH (``market_snapshots``,
+    keyed by coin and the provider's update time); ranks are copied to ``crypto_assets``.
 
-    Snapshots are keyed by (asset, time): re-running at the same instant rewrites nothing.
+    Built from the same ``/coins/markets`` answer as the price tick that runs just before it (one
+    call serves both), so it adds no calls to the plan's quota.
     """
-    client = market.client(warehouse.url)
-    at = _now()
-    snapshot, totals = client.markets(at), client.global_market(at)
     with warehouse.transaction() as conn:
-        written = write_markets(conn, snapshot)
-        totals_written = write_table(conn, "global_market", totals)
-        outbox.publish(conn, "price_updates", {"type": "market_overview", "assets": snapshot.height,
-                                               "time": snapshot["time"].max().isoformat()})
-    skipped = sorted({s for w in written for s in w.skipped_symbols})
+        coins = tracked_coins(conn)
+    at = _now()
+    load = loads.load_market_snapshot(warehouse.url, market.feed(warehouse.url), coins, at)
     return MaterializeResult(metadata={
-        "rows": sum(w.rows for w in written) + totals_written.rows, "window": snapshot["time"].max().isoformat(),
-        "nulls": int(snapshot.null_count().sum_horizontal()[0]), "source": client.source,
-        "skipped_symbols": ", ".join(skipped) or "none",
+        "rows": load.rows, "window": at.isoformat(), "coins": len(coins), "source": load.source,
+        "skipped_coins": "; ".join(f"{k}: {v}" for k, v in sorted(load.missing.items()))[:2000] or "none",
+        "raw_load_id": load.load_id or "none",
     })
 
 
-@asset(pool=MARKET_DATA, group_name="market", kinds={"postgres"}, tags={"domain": "market"})
+@asset(pool=MARKET_DATA, group_name="market", kinds={"postgres", "dlt"}, tags={"domain": "market"})
 def trending_coins(warehouse: WarehouseResource, market: MarketDataResource) -> MaterializeResult:
     """The trending list (rank, coin, price in BTC) in ``trending_coins``, one list per fetch time."""
-    client = market.client(warehouse.url)
-    frame = client.trending(_now())
-    with warehouse.transaction() as conn:
-        written = write_table(conn, "trending_coins", frame)
-        outbox.publish(conn, "price_updates", {"type": "trending", "coins": frame["symbol"].to_list()[:20]})
-    return MaterializeResult(metadata={
-        "rows": written.rows, "window": str(frame["time"].max()) if frame.height else "empty",
-        "nulls": int(frame.null_count().sum_horizontal()[0]), "source": client.source,
-    })
+    at = _now()
+    load = loads.load_table(warehouse.url, market.feed(warehouse.url), "trending", at)
+    return MaterializeResult(metadata={"rows": load.rows, "window": at.isoformat(), "source": load.source,
+                                       "raw_load_id": load.load_id or "none"})
+
+
+@asset(pool=MARKET_DATA, group_name="market", kinds={"postgres", "dlt"}, tags={"domain": "market"})
+def global_market(warehouse: WarehouseResource, market: MarketDataResource) -> MaterializeResult:
+    """Whole-market totals (``global_market``): total cap and volume, BTC and ETH dominance, 24h change."""
+    at = _now()
+    load = loads.load_table(warehouse.url, market.feed(warehouse.url), "global", at)
+    return MaterializeResult(metadata={"rows": load.rows, "window": at.isoformat(), "source": load.source,
+                                       "raw_load_id": load.load_id or "none"})

@@ -1,5 +1,7 @@
 """Checks on the market snapshot and trending list (warnings: nothing downstream computes on them)."""
 
+import datetime as dt
+
 import pandera.polars as pa
 import polars as pl
 import sqlalchemy as sa
@@ -8,6 +10,7 @@ from dagster import AssetCheckResult, asset_check
 from assets.checks_support import pandera_result
 from assets.market.assets import market_overview, trending_coins
 from assets.resources import WarehouseResource
+from warehouse.queries.market import latest_snapshots
 
 
 class SnapshotRows(pa.DataFrameModel):
@@ -36,14 +39,11 @@ def _latest(warehouse: WarehouseResource, query: str, columns: list[str]) -> pl.
 
 @asset_check(asset=market_overview)
 def market_overview_valid(warehouse: WarehouseResource) -> AssetCheckResult:
-    """The newest snapshot: positive prices, one row per asset, at least 10 assets."""
-    frame = _latest(
-        warehouse,
-        "SELECT asset_id, price, market_cap, market_cap_rank FROM market_snapshots "
-        "WHERE time = (SELECT max(time) FROM market_snapshots)",
-        ["asset_id", "price", "market_cap", "market_cap_rank"],
-    )
-    return pandera_result(SnapshotRows, frame.with_columns(pl.col("price", "market_cap").cast(pl.Float64)), min_rows=10)
+    """Each coin's newest snapshot of the last hour (every coin has its own update time):
+    positive prices, one row per coin, at least 10 coins."""
+    with warehouse.transaction() as conn:
+        frame = latest_snapshots(conn, dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+    return pandera_result(SnapshotRows, frame, min_rows=10)
 
 
 @asset_check(asset=trending_coins)

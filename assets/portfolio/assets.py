@@ -9,6 +9,7 @@ from assets.partitions import MONITORING
 from assets.resources import WarehouseResource
 from warehouse import outbox
 from warehouse.queries import batch
+from warehouse.queries import wallets as wallet_queries
 from warehouse.queries.prices import latest_prices
 
 _BALANCES = sa.text(
@@ -27,7 +28,7 @@ def portfolio_holdings(warehouse: WarehouseResource) -> MaterializeResult:
     so the holdings sensor recomputes its risk.
     """
     with warehouse.transaction() as conn:
-        linked = batch.linked_wallets(conn)
+        linked = wallet_queries.linked_wallets(conn)
         balances = pl.DataFrame([tuple(r) for r in conn.execute(_BALANCES)], orient="row",
                                 schema={"address": pl.String, "symbol": pl.String, "balance": pl.Decimal(38, 18)})
         positions = wallet_positions(linked, balances, batch.asset_table(conn))

@@ -49,7 +49,7 @@ def weekly_reports(context: AssetExecutionContext, warehouse: WarehouseResource,
     with warehouse.transaction() as conn:
         for pid in reports.portfolios_with_holdings(conn):
             inputs = reports.report_inputs(conn, pid, start, end)
-            html = render_weekly_report(inputs, dt.datetime.now(dt.UTC), simulated=market.source.strip().lower() == "simulated")
+            html = render_weekly_report(inputs, dt.datetime.now(dt.UTC), simulated=market.source == "simulated")
             rid = reports.store_report(conn, pid, start, end, html)
             outbox.publish(conn, "portfolio_updates", {"type": "report", "portfolio_id": pid, "report_id": rid},
                            partition_key=str(pid), user_id=inputs["portfolio"]["user_id"])

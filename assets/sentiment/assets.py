@@ -5,25 +5,26 @@ import datetime as dt
 from dagster import MaterializeResult, asset
 
 from assets.partitions import MARKET_DATA
-from assets.resources import AlphaVantageResource, WarehouseResource
-from pipelines.store import write_news
-from warehouse import outbox
+from assets.resources import NewsDataResource, WarehouseResource
+from pipelines import loads
+from warehouse.queries.assets import tracked_coins
 
 LOOKBACK = dt.timedelta(days=2)
 
 
-@asset(pool=MARKET_DATA, group_name="sentiment", kinds={"postgres"}, tags={"domain": "sentiment"})
-def news_sentiment(warehouse: WarehouseResource, alphavantage: AlphaVantageResource) -> MaterializeResult:
+@asset(pool=MARKET_DATA, group_name="sentiment", kinds={"postgres", "dlt"}, tags={"domain": "sentiment"})
+def news_sentiment(warehouse: WarehouseResource, alphavantage: NewsDataResource) -> MaterializeResult:
     """Crypto news of the last two days (``news_articles``, by URL) with each article's per-asset
-    sentiment in [-1, 1] and relevance in [0, 1] (``news_sentiment``); re-runs update in place."""
-    client = alphavantage.client(warehouse.url)
+    sentiment in [-1, 1] and relevance in [0, 1] (``news_sentiment``); re-runs update in place.
+    One provider call per run; an article that fails validation is skipped and named."""
     end = dt.datetime.now(dt.UTC)
     with warehouse.transaction() as conn:
-        articles, sentiment = client.news(warehouse.symbols(conn), end - LOOKBACK, end)
-        written = write_news(conn, articles, sentiment)
-        outbox.publish(conn, "price_updates", {"type": "news_sentiment", "articles": articles.height})
+        symbols = [c.symbol for c in tracked_coins(conn)]
+    load = loads.load_news(warehouse.url, alphavantage.feed(warehouse.url), symbols, end - LOOKBACK, end)
     return MaterializeResult(metadata={
-        "rows": sum(w.rows for w in written), "window": f"[{(end - LOOKBACK).isoformat()}, {end.isoformat()})",
-        "nulls": int(articles.null_count().sum_horizontal()[0]), "source": client.source,
-        "skipped_symbols": ", ".join(sorted({s for w in written for s in w.skipped_symbols})) or "none",
+        "rows": load.articles + load.sentiment, "articles": load.articles, "sentiment_rows": load.sentiment,
+        "window": f"[{(end - LOOKBACK).isoformat()}, {end.isoformat()})", "source": load.source,
+        "skipped_symbols": ", ".join(load.untracked_symbols) or "none",
+        "skipped_articles": "; ".join(f"{k}: {v}" for k, v in sorted(load.skipped.items()))[:2000] or "none",
+        "raw_load_id": load.load_id or "none",
     })

@@ -1,250 +1,299 @@
-"""CoinGecko v3: the client (paths, parameters, pagination, auth) and parsers from its JSON to
-curated frames. Parsers are pure: JSON in, validated polars frame out."""
+"""CoinGecko v3: the client (paths, parameters, pagination, auth, plan limits) and its answers as
+msgspec Structs, plus the pure parsers from those to warehouse-shaped frames.
+
+Every answer is decoded from bytes into a Struct (a missing or mistyped field is a
+``MalformedResponse`` naming its JSON path, a body cut short a ``TruncatedResponse``) before it
+may be cached; see ``pipelines.http.client``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+import math
+from collections.abc import Iterator, Sequence
 from typing import Any
 
+import msgspec
 import polars as pl
 
 from pipelines.coingecko import settings as s
 from pipelines.coingecko.settings import CoinGeckoSettings
-from pipelines.contracts import UTC_US, GlobalFrame, MarketFrame, PriceFrame, TrendingFrame, schema, validate
-from pipelines.errors import ApiError
-from pipelines.http import Policy, ProviderClient, ProviderHttp, StateStore
-from pipelines.parsing import Reader, utc
+from pipelines.decoding import decode
+from pipelines.errors import HistoryLimit, MalformedResponse
+from pipelines.http import Endpoint, Policy, ProviderClient, ProviderHttp, StateStore
+from pipelines.prices import POINT_SCHEMA, UTC_US, Coin, dedupe, restamp_midnights
+from pipelines.times import utc
 
 SOURCE = "coingecko"
 
+# --- the answers --------------------------------------------------------------------------------
+
+
+class MarketChart(msgspec.Struct):
+    """``/coins/{id}/market_chart/range``: three series of ``[ms, value]`` sharing timestamps."""
+
+    prices: list[tuple[float, float | None]]
+    market_caps: list[tuple[float, float | None]]
+    total_volumes: list[tuple[float, float | None]]
+
+    @property
+    def sound(self) -> bool:
+        """Every price positive and finite: only such an answer may be cached."""
+        return all(p is not None and math.isfinite(p) and p > 0 for _, p in self.prices)
+
+
+class MarketRow(msgspec.Struct):
+    """One ``/coins/markets`` row (the fields we use; the rest of the row is ignored)."""
+
+    id: str
+    symbol: str
+    name: str
+    current_price: float | None = None
+    market_cap: float | None = None
+    market_cap_rank: int | None = None
+    total_volume: float | None = None
+    price_change_percentage_24h: float | None = None
+    circulating_supply: float | None = None
+    ath: float | None = None
+    last_updated: dt.datetime | None = None
+
+
+class ListedCoin(msgspec.Struct):
+    """One ``/coins/list?include_platform=true`` entry: contract address per platform."""
+
+    id: str
+    symbol: str
+    name: str
+    platforms: dict[str, str | None] = {}
+
+
+class TrendingItem(msgspec.Struct):
+    id: str
+    symbol: str
+    name: str
+    market_cap_rank: int | None = None
+    price_btc: float | None = None
+    score: float | None = None
+
+
+class TrendingEntry(msgspec.Struct):
+    item: TrendingItem
+
+
+class Trending(msgspec.Struct):
+    coins: list[TrendingEntry]
+
+
+class GlobalData(msgspec.Struct):
+    total_market_cap: dict[str, float]
+    total_volume: dict[str, float]
+    market_cap_percentage: dict[str, float]
+    updated_at: int
+    market_cap_change_percentage_24h_usd: float | None = None
+    active_cryptocurrencies: int | None = None
+
+
+class Global(msgspec.Struct):
+    data: GlobalData
+
+
+def _decoder(endpoint: Endpoint, type_: type) -> Any:
+    return lambda content: decode(content, type_, provider=s.PROVIDER, endpoint=endpoint.name, strict=True)
+
+
+def _checked_chart(coin_id: str):
+    decode = _decoder(s.MARKET_CHART_RANGE, MarketChart)
+
+    def check(content: bytes) -> MarketChart:
+        chart = decode(content)
+        times: dict[float, float | None] = {}
+        for i, (ms, price) in enumerate(chart.prices):
+            if ms in times and times[ms] != price:
+                raise MalformedResponse(s.PROVIDER, s.MARKET_CHART_RANGE.name,
+                                        f"{coin_id}: two different prices at {int(ms)} ms", field=f"prices[{i}]")
+            times[ms] = price
+        return chart
+
+    return check
+
+
+# --- the client -----------------------------------------------------------------------------------
+
 
 class CoinGeckoClient(ProviderClient):
-    """The real CoinGecko API (public, Demo or Pro) behind the shared resilience layer."""
+    """The real CoinGecko API (public, Demo or Pro) behind the shared resilience layer, held to
+    its plan's per-minute, per-month and history limits."""
 
     def __init__(self, settings: CoinGeckoSettings | None = None, *, store: StateStore | None = None,
-                 policy: Policy | None = None, **http_options: Any) -> None:
+                 policy: Policy | None = None, clock=None, **http_options: Any) -> None:
         self.settings = settings or CoinGeckoSettings()
+        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.http = ProviderHttp(
             s.PROVIDER,
             self.settings.base_url,
             policy or self.settings.policy(),
             headers=self.settings.headers,
             store=store,
+            monthly_limit=self.settings.monthly_limit,
+            clock=clock,
             **http_options,
         )
 
     def ping(self) -> Any:
         return self.http.get(s.PING, use_cache=False)
 
-    def simple_price(self, ids: Sequence[str], vs_currency: str = "usd") -> dict:
-        params = {
-            "ids": ",".join(ids),
-            "vs_currencies": vs_currency,
-            "include_market_cap": "true",
-            "include_24hr_vol": "true",
-            "include_last_updated_at": "true",
-        }
-        return self.http.get(s.SIMPLE_PRICE, params)
+    def earliest(self) -> dt.datetime | None:
+        """The oldest instant the plan serves history for (None: all of it)."""
+        days = self.settings.history_days
+        return None if days is None else self._clock() - dt.timedelta(days=days)
 
-    def markets_pages(self, vs_currency: str = "usd", *, ids: Sequence[str] | None = None, top: int = 100,
-                      per_page: int = s.MARKETS_PAGE_SIZE) -> Iterator[list[dict]]:
-        """Pages of ``/coins/markets`` by market cap until ``top`` coins (or the list) are exhausted."""
-        per_page = min(per_page, s.MARKETS_PAGE_SIZE, top)
+    def check_history(self, start: dt.datetime) -> None:
+        """Refuse, before any call, a range older than the plan serves (``HistoryLimit``)."""
+        earliest = self.earliest()
+        if earliest is not None and start < earliest:
+            raise HistoryLimit(
+                s.PROVIDER, s.MARKET_CHART_RANGE.name,
+                f"the {self.settings.plan} plan serves the past {self.settings.history_days} days only "
+                f"(from {earliest:%Y-%m-%d}); the range starts {start:%Y-%m-%d}: backfill from {earliest:%Y-%m-%d} "
+                "or use a Pro key (COINGECKO_PLAN=pro)")
+
+    def markets(self, ids: Sequence[str], vs_currency: str = "usd") -> Iterator[list[MarketRow]]:
+        """``/coins/markets`` for ``ids``, 250 per call (the API's page size). The same ids in the
+        same order give the same URL, so the price tick and the market snapshot share one call."""
+        ids = sorted(set(ids))
+        for i in range(0, len(ids), s.MARKETS_PAGE_SIZE):
+            chunk = ids[i: i + s.MARKETS_PAGE_SIZE]
+            params = {"vs_currency": vs_currency, "ids": ",".join(chunk), "order": "market_cap_desc",
+                      "per_page": s.MARKETS_PAGE_SIZE, "page": 1}
+            yield self.http.get(s.COINS_MARKETS, params, decode=_decoder(s.COINS_MARKETS, list[MarketRow]))
+
+    def top_markets(self, top: int, vs_currency: str = "usd", *,
+                    per_page: int = s.MARKETS_PAGE_SIZE) -> Iterator[list[MarketRow]]:
+        """The top ``top`` coins by market cap, a page of up to 250 at a time."""
+        per_page = min(s.MARKETS_PAGE_SIZE, per_page, top)
         page, seen = 1, 0
         while seen < top:
-            params: dict[str, Any] = {"vs_currency": vs_currency, "order": "market_cap_desc",
-                                      "per_page": per_page, "page": page}
-            if ids:
-                params["ids"] = ",".join(ids)
-            rows = Reader(s.PROVIDER, s.COINS_MARKETS.name).arr(self.http.get(s.COINS_MARKETS, params))
+            params = {"vs_currency": vs_currency, "order": "market_cap_desc", "per_page": per_page, "page": page}
+            rows = self.http.get(s.COINS_MARKETS, params, decode=_decoder(s.COINS_MARKETS, list[MarketRow]))
             yield rows[: top - seen]
             seen += len(rows)
             if len(rows) < per_page:
                 return
             page += 1
 
-    def market_chart_range(self, coin_id: str, start: dt.datetime, end: dt.datetime, vs_currency: str = "usd") -> dict:
-        params = {"vs_currency": vs_currency, "from": int(utc(start).timestamp()), "to": int(utc(end).timestamp())}
-        return self.http.get(s.MARKET_CHART_RANGE, params, path=s.MARKET_CHART_RANGE.path.format(id=coin_id))
+    def coins_list(self) -> list[ListedCoin]:
+        return self.http.get(s.COINS_LIST, {"include_platform": "true"}, decode=_decoder(s.COINS_LIST, list[ListedCoin]))
 
-    def ohlc(self, coin_id: str, days: int | str = 30, vs_currency: str = "usd") -> list:
-        data = self.http.get(s.OHLC, {"vs_currency": vs_currency, "days": days}, path=s.OHLC.path.format(id=coin_id))
-        return Reader(s.PROVIDER, s.OHLC.name).arr(data)
+    def market_chart_range(self, coin_id: str, start: dt.datetime, end: dt.datetime,
+                           vs_currency: str = "usd") -> MarketChart:
+        """Points in [start, end] (both ends included, as the API does), at CoinGecko's automatic
+        granularity: 5-minute for the last day, hourly up to 90 days, daily (00:00 UTC) beyond."""
+        start, end = utc(start), utc(end)
+        self.check_history(start)
+        params = {"vs_currency": vs_currency, "from": int(start.timestamp()), "to": int(math.ceil(end.timestamp()))}
+        return self.http.get(s.MARKET_CHART_RANGE, params, path=s.MARKET_CHART_RANGE.path.format(id=coin_id),
+                             decode=_checked_chart(coin_id), cacheable=lambda chart: chart.sound)
 
-    def trending(self) -> dict:
-        return self.http.get(s.TRENDING)
+    def trending(self) -> Trending:
+        return self.http.get(s.TRENDING, decode=_decoder(s.TRENDING, Trending))
 
-    def global_market(self) -> dict:
-        return self.http.get(s.GLOBAL)
-
-
-# --- parsers ---------------------------------------------------------------------------------------
-
-
-def parse_simple_price(data: Any, symbols: Mapping[str, str], vs_currency: str = "usd",
-                       *, at: dt.datetime | None = None) -> pl.DataFrame:
-    """``/simple/price`` -> PriceFrame. ``symbols`` maps CoinGecko ids to our symbols.
-
-    CoinGecko silently drops ids it does not know (a known quirk), so the frame may hold fewer
-    assets than asked for. A coin present without the currency means the currency is unknown.
-    """
-    r = Reader(s.PROVIDER, s.SIMPLE_PRICE.name)
-    body = r.obj(data)
-    at = utc(at or dt.datetime.now(dt.UTC))
-    rows = []
-    for coin_id, quote in body.items():
-        quote = r.obj(quote, coin_id)
-        if vs_currency not in quote:
-            raise ApiError(s.PROVIDER, s.SIMPLE_PRICE.name,
-                           f"no {vs_currency!r} price for {coin_id!r} (unknown vs_currency?)")
-        updated = quote.get("last_updated_at")
-        rows.append({
-            "symbol": symbols.get(coin_id, coin_id).upper(),
-            "time": r.epoch(updated, f"{coin_id}.last_updated_at") if updated is not None else at,
-            "price": r.num(quote, vs_currency, f"{coin_id}.{vs_currency}"),
-            "market_cap": r.num(quote, f"{vs_currency}_market_cap", optional=True),
-            "volume_24h": r.num(quote, f"{vs_currency}_24h_vol", optional=True),
-            "source": SOURCE,
-        })
-    return validate(pl.DataFrame(rows, schema=schema(PriceFrame)), PriceFrame, provider=s.PROVIDER,
-                    endpoint=s.SIMPLE_PRICE.name)
+    def global_market(self) -> Global:
+        return self.http.get(s.GLOBAL, decode=_decoder(s.GLOBAL, Global))
 
 
-def parse_markets(rows: Any) -> pl.DataFrame:
-    """``/coins/markets`` rows -> MarketFrame (one snapshot per coin at its ``last_updated``)."""
-    r = Reader(s.PROVIDER, s.COINS_MARKETS.name)
-    out = []
-    for i, row in enumerate(r.arr(rows)):
-        row = r.obj(row, f"[{i}]")
-        out.append({
-            "symbol": r.str_(row, "symbol", f"[{i}].symbol").upper(),
-            "coingecko_id": r.str_(row, "id", f"[{i}].id"),
-            "name": r.str_(row, "name", f"[{i}].name"),
-            "time": r.iso_time(row, "last_updated", f"[{i}].last_updated"),
-            "price": r.num(row, "current_price", f"[{i}].current_price"),
-            "market_cap": r.num(row, "market_cap", f"[{i}].market_cap", optional=True),
-            "market_cap_rank": r.int_(row, "market_cap_rank", f"[{i}].market_cap_rank", optional=True),
-            "total_volume": r.num(row, "total_volume", f"[{i}].total_volume", optional=True),
-            "price_change_pct_24h": r.num(row, "price_change_percentage_24h", optional=True),
-            "circulating_supply": r.num(row, "circulating_supply", optional=True),
-            "ath": r.num(row, "ath", optional=True),
-            "source": SOURCE,
-        })
-    return validate(pl.DataFrame(out, schema=schema(MarketFrame)), MarketFrame, provider=s.PROVIDER,
-                    endpoint=s.COINS_MARKETS.name)
+# --- parsers: answers -> warehouse-shaped frames ---------------------------------------------------
 
 
-def prices_from_markets(markets: pl.DataFrame) -> pl.DataFrame:
-    """The price updates inside a market snapshot (PriceFrame)."""
-    return markets.select("symbol", "time", "price", "market_cap", pl.col("total_volume").alias("volume_24h"), "source")
-
-
-def parse_market_chart(data: Any, symbol: str) -> pl.DataFrame:
-    """``/coins/{id}/market_chart[/range]`` -> PriceFrame for ``symbol``.
-
-    The three series share timestamps (ms); caps and volumes are joined onto prices by time.
-    """
-    r = Reader(s.PROVIDER, s.MARKET_CHART_RANGE.name)
-    body = r.obj(data)
-    series: dict[str, dict[int, float]] = {}
-    for name in ("prices", "market_caps", "total_volumes"):
-        points = r.arr(r.get(body, name), name)
-        values: dict[int, float] = {}
-        for i, point in enumerate(points):
-            if not isinstance(point, list) or len(point) != 2:
-                raise r.error(f"{name}[{i}]", f"expected [ms, value], got {point!r}")
-            ms = int(r.as_num(point[0], f"{name}[{i}][0]"))
-            value = r.as_num(point[1], f"{name}[{i}][1]", optional=name != "prices")
-            if value is not None:
-                values[ms] = value
-        series[name] = values
-    times = sorted(series["prices"])
+def chart_points(chart: MarketChart, coin: Coin) -> pl.DataFrame:
+    """A chart's points as ``price_history`` rows of ``coin`` (POINT_SCHEMA), midnights restamped
+    as the previous day's close, identical repeats collapsed. Prices are not screened here."""
+    caps = {ms: v for ms, v in chart.market_caps if v is not None}
+    volumes = {ms: v for ms, v in chart.total_volumes if v is not None}
+    rows = [(ms, p) for ms, p in chart.prices if p is not None]
     frame = pl.DataFrame(
         {
-            "symbol": [symbol.upper()] * len(times),
-            "time": pl.Series([t * 1000 for t in times], dtype=pl.Int64).cast(UTC_US),
-            "price": [series["prices"][t] for t in times],
-            "market_cap": [series["market_caps"].get(t) for t in times],
-            "volume_24h": [series["total_volumes"].get(t) for t in times],
-            "source": [SOURCE] * len(times),
+            "asset_id": [coin.asset_id] * len(rows),
+            "time": pl.Series([int(ms * 1000) for ms, _ in rows], dtype=pl.Int64).cast(UTC_US),
+            "price": [p for _, p in rows],
+            "market_cap": [caps.get(ms) for ms, _ in rows],
+            "volume_24h": [volumes.get(ms) for ms, _ in rows],
+            "source": [SOURCE] * len(rows),
         },
-        schema=schema(PriceFrame),
+        schema=POINT_SCHEMA,
     )
-    return validate(frame, PriceFrame, provider=s.PROVIDER, endpoint=s.MARKET_CHART_RANGE.name)
+    return dedupe(restamp_midnights(frame)).sort("time")
 
 
-def parse_ohlc(data: Any, symbol: str) -> pl.DataFrame:
-    """``/coins/{id}/ohlc`` -> candles (symbol, time, open, high, low, close); time is the candle's close."""
-    r = Reader(s.PROVIDER, s.OHLC.name)
-    rows = []
-    for i, candle in enumerate(r.arr(data)):
-        if not isinstance(candle, list) or len(candle) != 5:
-            raise r.error(f"[{i}]", f"expected [ms, open, high, low, close], got {candle!r}")
-        values = [r.as_num(v, f"[{i}][{j}]") for j, v in enumerate(candle)]
-        rows.append({"symbol": symbol.upper(), "time": r.epoch(values[0], f"[{i}][0]", millis=True),
-                     "open": values[1], "high": values[2], "low": values[3], "close": values[4]})
-    frame = pl.DataFrame(rows, schema={"symbol": pl.String, "time": UTC_US, "open": pl.Float64, "high": pl.Float64,
-                                       "low": pl.Float64, "close": pl.Float64})
-    bad = frame.filter((pl.min_horizontal("open", "high", "low", "close") <= 0) | (pl.col("high") < pl.col("low")))
-    if bad.height:
-        raise r.error("[*]", f"{bad.height} candle(s) with non-positive prices or high < low: {bad.head(3).to_dicts()}")
-    return frame
+MARKET_SNAPSHOT_SCHEMA = {
+    "asset_id": pl.Int32, "time": UTC_US, "price": pl.Float64, "market_cap": pl.Float64,
+    "market_cap_rank": pl.Int32, "total_volume": pl.Float64, "price_change_pct_24h": pl.Float64,
+    "circulating_supply": pl.Float64, "ath": pl.Float64, "source": pl.String,
+}
 
 
-def parse_trending(data: Any, *, at: dt.datetime | None = None) -> pl.DataFrame:
-    """``/search/trending`` -> TrendingFrame; ``rank`` is the position in the list (0 = top)."""
-    r = Reader(s.PROVIDER, s.TRENDING.name)
-    coins = r.arr(r.get(r.obj(data), "coins"), "coins")
-    at = utc(at or dt.datetime.now(dt.UTC)).replace(second=0, microsecond=0)
-    rows = []
-    for i, entry in enumerate(coins):
-        item = r.obj(r.get(r.obj(entry, f"coins[{i}]"), "item", f"coins[{i}].item"), f"coins[{i}].item")
-        p = f"coins[{i}].item"
-        rows.append({
-            "time": at,
-            "rank": i,
-            "coingecko_id": r.str_(item, "id", f"{p}.id"),
-            "symbol": r.str_(item, "symbol", f"{p}.symbol").upper(),
-            "name": r.str_(item, "name", f"{p}.name"),
-            "market_cap_rank": r.int_(item, "market_cap_rank", f"{p}.market_cap_rank", optional=True),
-            "price_btc": r.num(item, "price_btc", f"{p}.price_btc", optional=True),
-            "score": r.num(item, "score", f"{p}.score", optional=True),
-            "source": SOURCE,
+def market_snapshot(rows: Sequence[MarketRow], coins: Sequence[Coin], *,
+                    at: dt.datetime) -> tuple[pl.DataFrame, dict[str, str]]:
+    """``/coins/markets`` rows of tracked ``coins`` -> (``market_snapshots`` rows, missing coin
+    id -> reason). A row's time is its ``last_updated`` (the price's own time), never later than
+    ``at``. Rows for coins we did not ask for are ignored; ids we asked for and did not get back
+    are reported (CoinGecko leaves out ids it does not know)."""
+    by_id = {c.coingecko_id: c for c in coins}
+    out, missing = [], {}
+    seen: set[str] = set()
+    for row in rows:
+        coin = by_id.get(row.id)
+        if coin is None or row.id in seen:
+            continue
+        seen.add(row.id)
+        if row.current_price is None:
+            missing[row.id] = "no current price in /coins/markets"
+            continue
+        when = min(row.last_updated or at, at).astimezone(dt.UTC)
+        out.append({
+            "asset_id": coin.asset_id, "time": when, "price": row.current_price, "market_cap": row.market_cap,
+            "market_cap_rank": row.market_cap_rank, "total_volume": row.total_volume,
+            "price_change_pct_24h": row.price_change_percentage_24h, "circulating_supply": row.circulating_supply,
+            "ath": row.ath, "source": SOURCE,
         })
-    return validate(pl.DataFrame(rows, schema=schema(TrendingFrame)), TrendingFrame, provider=s.PROVIDER,
-                    endpoint=s.TRENDING.name)
+    for coin_id in sorted(set(by_id) - seen):
+        missing.setdefault(coin_id, "not in CoinGecko's /coins/markets answer (unknown or delisted id)")
+    return pl.DataFrame(out, schema=MARKET_SNAPSHOT_SCHEMA), missing
 
 
-def parse_global(data: Any) -> pl.DataFrame:
-    """``/global`` -> GlobalFrame (one row, at the provider's ``updated_at``)."""
-    r = Reader(s.PROVIDER, s.GLOBAL.name)
-    body = r.obj(r.get(r.obj(data), "data"), "data")
-    caps = r.obj(r.get(body, "total_market_cap", "data.total_market_cap"), "data.total_market_cap")
-    volumes = r.obj(r.get(body, "total_volume", "data.total_volume"), "data.total_volume")
-    shares = r.obj(r.get(body, "market_cap_percentage", "data.market_cap_percentage"), "data.market_cap_percentage")
-    row = {
-        "time": r.epoch(r.get(body, "updated_at", "data.updated_at"), "data.updated_at"),
-        "total_market_cap_usd": r.num(caps, "usd", "data.total_market_cap.usd"),
-        "total_volume_usd": r.num(volumes, "usd", "data.total_volume.usd"),
-        "btc_dominance_pct": r.num(shares, "btc", "data.market_cap_percentage.btc", optional=True),
-        "eth_dominance_pct": r.num(shares, "eth", "data.market_cap_percentage.eth", optional=True),
-        "market_cap_change_pct_24h": r.num(body, "market_cap_change_percentage_24h_usd", optional=True),
-        "active_cryptocurrencies": r.int_(body, "active_cryptocurrencies", "data.active_cryptocurrencies", optional=True),
-        "source": SOURCE,
-    }
-    return validate(pl.DataFrame([row], schema=schema(GlobalFrame)), GlobalFrame, provider=s.PROVIDER,
-                    endpoint=s.GLOBAL.name)
+def snapshot_points(snapshot: pl.DataFrame) -> pl.DataFrame:
+    """The price points inside a market snapshot (POINT_SCHEMA)."""
+    return snapshot.select("asset_id", "time", "price", "market_cap", pl.col("total_volume").alias("volume_24h"),
+                           "source")
 
 
-def daily_close(prices: pl.DataFrame) -> pl.DataFrame:
-    """One row per asset and UTC day: the day's last observation, stamped at midnight UTC."""
-    return (
-        prices.sort("time")
-        .group_by("symbol", pl.col("time").dt.truncate("1d").alias("day"), maintain_order=True)
-        .last()
-        .drop("time")
-        .rename({"day": "time"})
-        .select(prices.columns)
-        .sort("symbol", "time")
-    )
+TRENDING_SCHEMA = {"time": UTC_US, "rank": pl.Int16, "coingecko_id": pl.String, "symbol": pl.String,
+                   "name": pl.String, "market_cap_rank": pl.Int32, "price_btc": pl.Float64, "score": pl.Float64,
+                   "source": pl.String}
+
+
+def trending_rows(trending: Trending, *, at: dt.datetime) -> pl.DataFrame:
+    """``/search/trending`` -> ``trending_coins`` rows; ``rank`` is the position (0 = top). The
+    symbol and name are CoinGecko's labels for display only (identity is ``coingecko_id``)."""
+    at = at.astimezone(dt.UTC).replace(second=0, microsecond=0)
+    rows = [{"time": at, "rank": i, "coingecko_id": e.item.id, "symbol": e.item.symbol.upper()[:32],
+             "name": e.item.name[:200], "market_cap_rank": e.item.market_cap_rank, "price_btc": e.item.price_btc,
+             "score": e.item.score, "source": SOURCE} for i, e in enumerate(trending.coins)]
+    return pl.DataFrame(rows, schema=TRENDING_SCHEMA)
+
+
+GLOBAL_SCHEMA = {"time": UTC_US, "total_market_cap_usd": pl.Float64, "total_volume_usd": pl.Float64,
+                 "btc_dominance_pct": pl.Float64, "eth_dominance_pct": pl.Float64,
+                 "market_cap_change_pct_24h": pl.Float64, "active_cryptocurrencies": pl.Int32, "source": pl.String}
+
+
+def global_row(answer: Global) -> pl.DataFrame:
+    """``/global`` -> one ``global_market`` row at the provider's ``updated_at``."""
+    d = answer.data
+    if "usd" not in d.total_market_cap or "usd" not in d.total_volume:
+        raise MalformedResponse(s.PROVIDER, s.GLOBAL.name, "no USD totals", field="data.total_market_cap.usd")
+    row = {"time": dt.datetime.fromtimestamp(d.updated_at, dt.UTC), "total_market_cap_usd": d.total_market_cap["usd"],
+           "total_volume_usd": d.total_volume["usd"], "btc_dominance_pct": d.market_cap_percentage.get("btc"),
+           "eth_dominance_pct": d.market_cap_percentage.get("eth"),
+           "market_cap_change_pct_24h": d.market_cap_change_percentage_24h_usd,
+           "active_cryptocurrencies": d.active_cryptocurrencies, "source": SOURCE}
+    return pl.DataFrame([row], schema=GLOBAL_SCHEMA)

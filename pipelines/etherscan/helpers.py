@@ -1,10 +1,12 @@
-"""Etherscan API V2: client and parsers to wallet frames.
+"""Etherscan API V2: client, response shapes (msgspec Structs) and parsers to wallet frames.
 
 Etherscan answers errors with HTTP 200 and ``{"status": "0", "message": "NOTOK", "result": <text>}``;
 those are raised (rate limits as ``RateLimited``, so they are retried). ``status "0"`` with
 ``"No transactions found"`` (or another "No ... found") is an empty result, not an error.
-Amounts arrive as integer strings in the token's smallest unit; frames carry whole tokens as
-exact decimals.
+Numbers arrive as strings; amounts are integer strings in the token's smallest unit, and frames
+carry whole tokens as exact decimals. A row that does not fit its shape refuses the wallet's
+whole history, naming the wallet and the row's JSON path: a history with a row left out would
+make the balances derived from it wrong.
 """
 
 from __future__ import annotations
@@ -12,18 +14,21 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, Generic, TypeVar
 
+import msgspec
 import polars as pl
+from msgspec import Meta, Struct, field
 
-from pipelines.contracts import WalletBalanceFrame, WalletTransactionFrame, schema, validate
+from pipelines.contracts import UTC_US, WalletBalanceFrame, WalletTransactionFrame, schema, validate
+from pipelines.decoding import Digits, Positive, decode
 from pipelines.errors import ApiError, RateLimited
 from pipelines.etherscan import settings as s
 from pipelines.etherscan.settings import EtherscanSettings
 from pipelines.http import Endpoint, Policy, ProviderClient, ProviderHttp, StateStore
-from pipelines.parsing import Reader, utc
+from pipelines.times import utc
 
 SOURCE = "etherscan"
 log = logging.getLogger(__name__)
@@ -51,8 +56,103 @@ def check_body(endpoint: Endpoint, data: Any) -> None:
     raise ApiError(s.PROVIDER, endpoint.name, f"{message}: {text}")
 
 
+
+# --- response shapes ---------------------------------------------------------------------------------
+
+R = TypeVar("R")
+Amount = int | Digits  # in the smallest unit; a string, so that no float ever holds it
+Count = int | Annotated[str, Meta(pattern=r"^[0-9]*$")]  # "" where it does not apply
+Epoch = Annotated[int, Meta(ge=0, le=253_402_300_799)]  # seconds, up to 9999-12-31
+# Internal calls: "0", or a path in the call tree ("0_1_1") from the newer API.
+TraceId = int | Annotated[str, Meta(pattern=r"^([0-9]+(_[0-9]+)*)?$")]
+
+
+class Envelope(Struct, Generic[R]):
+    """Every answer: status "1" with data, or "0" with an error text or an empty result."""
+
+    status: str | int
+    result: R
+    message: str = ""
+
+
+class Balance(Struct):
+    """A ``balancemulti`` row: the native balance in wei."""
+
+    account: str
+    balance: Amount
+
+
+class EthPrice(Struct):
+    """``stats/ethprice``."""
+
+    ethbtc: Positive
+    ethbtc_timestamp: Epoch
+    ethusd: Positive
+    ethusd_timestamp: Epoch
+
+
+class Transaction(Struct, kw_only=True):
+    """A ``txlist`` row; the fields ``txlistinternal`` and ``tokentx`` rows share.
+
+    (``txlistinternal`` by transaction hash omits ``hash``; the wallet queries always send it.)
+    """
+
+    hash: str
+    blockNumber: Annotated[int, Meta(ge=0)]
+    timeStamp: Epoch
+    from_: str = field(name="from")
+    to: str | None = None  # "" for a contract creation
+    value: Amount
+    gasUsed: Count = ""
+    isError: Count = "0"  # tokentx rows carry none
+
+
+class InternalTransaction(Transaction, kw_only=True):
+    traceId: TraceId = ""
+
+
+class TokenTransfer(Transaction, kw_only=True):
+    contractAddress: str
+    tokenDecimal: Annotated[int, Meta(ge=0, le=255)]
+    tokenSymbol: str | None = None
+    logIndex: Count = ""  # older answers carry none
+
+
+class _Block(Struct):
+    blockNumber: Annotated[int, Meta(ge=0)]
+
+
+class _Position(Struct):
+    hash: str = ""
+    logIndex: Count = ""
+    traceId: TraceId = ""
+
+
+ROWS: dict[str, type[Transaction]] = {"normal": Transaction, "internal": InternalTransaction, "erc20": TokenTransfer}
+ENDPOINTS = {"normal": s.TXLIST, "internal": s.TXLIST_INTERNAL, "erc20": s.TOKENTX}
+
+
+def decode_result(data: Any, type: type[R], endpoint: Endpoint, *, about: str = "") -> R:
+    """The ``result`` of an answer as ``type``.
+
+    ``data`` is either the result itself, decoded JSON (what the client methods return), or a
+    whole response body as bytes: then the envelope is read first and its error texts raised
+    like the client does, and only the result is decoded into ``type``.
+    """
+    if isinstance(data, bytes | bytearray | memoryview):
+        envelope = decode(data, Envelope[msgspec.Raw], provider=s.PROVIDER, endpoint=endpoint.name)
+        if str(envelope.status) != "1":
+            check_body(endpoint, {"status": envelope.status, "message": envelope.message,
+                                  "result": msgspec.json.decode(envelope.result)})
+        data = envelope.result
+    return decode(data, type, provider=s.PROVIDER, endpoint=endpoint.name, path="result", about=about)
+
+
 class EtherscanClient(ProviderClient):
-    """The real Etherscan API V2 (``chainid`` on every call) behind the shared resilience layer."""
+    """The real Etherscan API V2 (``chainid`` on every call) behind the shared resilience layer.
+
+    Methods return results as sent (dlt lands them raw), after checking their shapes.
+    """
 
     def __init__(self, settings: EtherscanSettings | None = None, *, store: StateStore | None = None,
                  policy: Policy | None = None, **http_options: Any) -> None:
@@ -72,23 +172,27 @@ class EtherscanClient(ProviderClient):
         if self.settings.api_key:
             query["apikey"] = self.settings.api_key
         body = self.http.get(endpoint, query, use_cache=use_cache)
-        r = Reader(s.PROVIDER, endpoint.name)
-        return r.get(r.obj(body), "result")
+        return decode(body, Envelope[Any], provider=s.PROVIDER, endpoint=endpoint.name).result
 
     def balance(self, address: str) -> str:
-        return self._call(s.BALANCE, "account", "balance", address=address.lower(), tag="latest")
+        sent = self._call(s.BALANCE, "account", "balance", address=address.lower(), tag="latest")
+        decode_result(sent, Digits, s.BALANCE, about=f"wallet {address.lower()}")
+        return sent
 
     def balances(self, addresses: Sequence[str]) -> list[dict]:
         """``balancemulti`` in chunks of 20 addresses (the API's limit)."""
         out: list[dict] = []
         for i in range(0, len(addresses), 20):
             chunk = ",".join(a.lower() for a in addresses[i : i + 20])
-            out += Reader(s.PROVIDER, s.BALANCE_MULTI.name).arr(
-                self._call(s.BALANCE_MULTI, "account", "balancemulti", address=chunk, tag="latest"), "result")
+            rows = self._call(s.BALANCE_MULTI, "account", "balancemulti", address=chunk, tag="latest")
+            decode_result(rows, list[Balance], s.BALANCE_MULTI)
+            out += rows
         return out
 
     def ethprice(self, *, use_cache: bool = True) -> dict:
-        return self._call(s.ETHPRICE, "stats", "ethprice", use_cache=use_cache)
+        sent = self._call(s.ETHPRICE, "stats", "ethprice", use_cache=use_cache)
+        decode_result(sent, EthPrice, s.ETHPRICE)
+        return sent
 
     def _pages(self, endpoint: Endpoint, action: str, address: str, start_block: int,
                page_size: int, **extra: Any) -> Iterator[list[dict]]:
@@ -97,18 +201,17 @@ class EtherscanClient(ProviderClient):
         Past the 10,000-row window the query restarts at the last block seen; the rows of that
         block already yielded come first again (same order) and are skipped.
         """
-        r = Reader(s.PROVIDER, endpoint.name)
         page, block, skip = 1, start_block, 0
         while True:
-            rows = r.arr(self._call(endpoint, "account", action, address=address.lower(), startblock=block,
-                                    endblock=99_999_999, page=page, offset=page_size, sort="asc", **extra),
-                         "result")
+            rows = self._call(endpoint, "account", action, address=address.lower(), startblock=block,
+                              endblock=99_999_999, page=page, offset=page_size, sort="asc", **extra)
+            blocks = decode_result(rows, list[_Block], endpoint, about=f"wallet {address.lower()}")
             yield rows[skip:] if page == 1 else rows
             if len(rows) < page_size:
                 return
             if (page + 1) * page_size > s.MAX_WINDOW_ROWS:
-                block = int(r.num(rows[-1], "blockNumber", "result[-1].blockNumber"))
-                skip = sum(1 for row in rows if int(row["blockNumber"]) == block)
+                block = blocks[-1].blockNumber
+                skip = sum(1 for b in blocks if b.blockNumber == block)
                 page = 1
                 if skip == len(rows):
                     raise ApiError(s.PROVIDER, endpoint.name,
@@ -132,108 +235,116 @@ class EtherscanClient(ProviderClient):
 # --- parsers ---------------------------------------------------------------------------------------
 
 
-def _units(raw: Decimal, decimals: int) -> Decimal:
-    return raw.scaleb(-decimals)
-
-
 def parse_balances(result: Any, *, chain_id: int = 1, at: dt.datetime | None = None,
                    address: str | None = None) -> pl.DataFrame:
-    """``balance`` (a wei string, with ``address``) or ``balancemulti`` rows -> WalletBalanceFrame (native coin)."""
-    endpoint = s.BALANCE.name if isinstance(result, str) else s.BALANCE_MULTI.name
-    r = Reader(s.PROVIDER, endpoint)
+    """``balance`` (a wei string, with ``address``) or ``balancemulti`` rows -> WalletBalanceFrame (native coin).
+
+    Either the result (decoded JSON) or a whole response body (bytes).
+    """
+    endpoint = s.BALANCE if isinstance(result, str) or address is not None else s.BALANCE_MULTI
     at = utc(at or dt.datetime.now(dt.UTC))
-    if isinstance(result, str):
+    entries = decode_result(result, Digits | list[Balance], endpoint)
+    if isinstance(entries, str):
         if address is None:
             raise ValueError("parse_balances needs the address for a single-balance result")
-        entries = [{"account": address, "balance": result}]
-    else:
-        entries = r.arr(result, "result")
-    rows = []
-    for i, entry in enumerate(entries):
-        entry = r.obj(entry, f"result[{i}]")
-        rows.append({
-            "chain_id": chain_id,
-            "address": r.str_(entry, "account", f"result[{i}].account").lower(),
-            "token_address": "",
-            "symbol": NATIVE_SYMBOL.get(chain_id, "ETH"),
-            "balance": _units(r.decimal(entry, "balance", f"result[{i}].balance"), NATIVE_DECIMALS),
-            "time": at,
-            "source": SOURCE,
-        })
-    return validate(pl.DataFrame(rows, schema=schema(WalletBalanceFrame)), WalletBalanceFrame,
-                    provider=s.PROVIDER, endpoint=endpoint)
+        entries = [Balance(account=address, balance=entries)]
+    frame = pl.DataFrame({
+        "chain_id": [chain_id] * len(entries),
+        "address": [e.account.lower() for e in entries],
+        "token_address": [""] * len(entries),
+        "symbol": [NATIVE_SYMBOL.get(chain_id, "ETH")] * len(entries),
+        "balance": [Decimal(e.balance).scaleb(-NATIVE_DECIMALS) for e in entries],
+        "time": [at] * len(entries),
+        "source": [SOURCE] * len(entries),
+    }, schema=schema(WalletBalanceFrame))
+    return validate(frame, WalletBalanceFrame, provider=s.PROVIDER, endpoint=endpoint.name)
 
 
 def parse_transactions(rows: Any, address: str, kind: str, *, chain_id: int = 1) -> pl.DataFrame:
     """``txlist`` / ``txlistinternal`` / ``tokentx`` rows -> WalletTransactionFrame.
 
-    Older ``tokentx`` answers carry no ``logIndex``: the position of a transfer among the
-    answer's transfers of the same transaction stands in, so two transfers never collide.
+    ``rows`` is the wallet's history: decoded rows (extra keys ignored), or one response body as
+    bytes. A row that does not fit its shape refuses the whole history (``MalformedResponse``
+    naming the wallet and e.g. ``result[3].blockNumber``).
     """
-    endpoint = {"normal": s.TXLIST, "internal": s.TXLIST_INTERNAL, "erc20": s.TOKENTX}[kind].name
-    r = Reader(s.PROVIDER, endpoint)
-    address = address.lower()
+    endpoint = ENDPOINTS[kind]
+    wallet = address.lower()
+    txs = decode_result(rows, list[ROWS[kind]], endpoint, about=f"wallet {wallet}, whose {kind} history is refused whole")
     ordinal: dict[str, int] = defaultdict(int)
-    out = []
-    for i, row in enumerate(r.arr(rows, "result")):
-        row = r.obj(row, f"result[{i}]")
-        p = f"result[{i}]"
-        # txlistinternal by transaction hash omits "hash": the wallet query always has it.
-        tx_hash = r.str_(row, "hash", f"{p}.hash")
-        decimals = r.int_(row, "tokenDecimal", f"{p}.tokenDecimal") if kind == "erc20" else NATIVE_DECIMALS
-        index = log_index(row, kind, ordinal, r, p)
-        gas_used = row.get("gasUsed")
-        out.append({
-            "chain_id": chain_id,
-            "address": address,
-            "tx_hash": tx_hash,
-            "kind": kind,
-            "log_index": index,
-            "block_number": r.int_(row, "blockNumber", f"{p}.blockNumber"),
-            "time": r.epoch(r.get(row, "timeStamp", f"{p}.timeStamp"), f"{p}.timeStamp"),
-            "from_address": r.str_(row, "from", f"{p}.from").lower(),
-            "to_address": (r.str_(row, "to", f"{p}.to", optional=True) or "").lower(),
-            "value": _units(r.decimal(row, "value", f"{p}.value"), decimals),
-            "token_address": (r.str_(row, "contractAddress", f"{p}.contractAddress", optional=True) or "").lower()
-            if kind == "erc20" else "",
-            "token_symbol": r.str_(row, "tokenSymbol", optional=True) if kind == "erc20" else None,
-            "token_decimals": decimals if kind == "erc20" else None,
-            "gas_used": int(gas_used) if gas_used not in (None, "") else None,
-            "is_error": str(row.get("isError", "0")) == "1",
-        })
-    out = _drop_unrepresentable(out, endpoint)
-    return validate(pl.DataFrame(out, schema=schema(WalletTransactionFrame)), WalletTransactionFrame,
-                    provider=s.PROVIDER, endpoint=endpoint)
+    erc20 = kind == "erc20"
+    decimals = [t.tokenDecimal for t in txs] if erc20 else [NATIVE_DECIMALS] * len(txs)
+    columns: dict[str, list] = {
+        "tx_hash": [t.hash for t in txs],
+        "log_index": [_log_index(kind, t.hash, _sent_index(t), ordinal) for t in txs],
+        "block_number": [t.blockNumber for t in txs],
+        "time": [t.timeStamp for t in txs],
+        "from_address": [t.from_.lower() for t in txs],
+        "to_address": [(t.to or "").lower() for t in txs],
+        "value": [Decimal(t.value).scaleb(-d) for t, d in zip(txs, decimals, strict=True)],
+        "token_address": [t.contractAddress.lower() for t in txs] if erc20 else [""] * len(txs),
+        "token_symbol": [t.tokenSymbol for t in txs] if erc20 else [None] * len(txs),
+        "token_decimals": decimals if erc20 else [None] * len(txs),
+        "gas_used": [int(t.gasUsed) if t.gasUsed != "" else None for t in txs],
+        "is_error": [str(t.isError) == "1" for t in txs],
+    }
+    columns = _drop_unrepresentable(columns, kind, endpoint.name)
+    types = schema(WalletTransactionFrame)
+    frame = pl.DataFrame(columns, schema={**{k: types[k] for k in columns}, "time": pl.Int64}).select(
+        pl.lit(chain_id, types["chain_id"]).alias("chain_id"),
+        pl.lit(wallet).alias("address"),
+        "tx_hash",
+        pl.lit(kind).alias("kind"),
+        "log_index",
+        "block_number",
+        pl.from_epoch("time", "s").dt.replace_time_zone("UTC").cast(UTC_US),
+        *(name for name in types if name not in ("chain_id", "address", "tx_hash", "kind", "log_index",
+                                                  "block_number", "time")),
+    )
+    return validate(frame, WalletTransactionFrame, provider=s.PROVIDER, endpoint=endpoint.name)
 
 
-def log_index(row: dict, kind: str, ordinal: dict[str, int], r: Reader, path: str) -> int:
+def log_index(row: Mapping[str, Any], kind: str, ordinal: dict[str, int], path: str = "result") -> int:
     """``logIndex`` (token transfers) or ``traceId`` (internal calls) when sent, else the row's
-    position among the answer's rows of the same transaction; -1 for a normal transaction."""
-    field = {"erc20": "logIndex", "internal": "traceId"}.get(kind)
-    tx_hash = str(row.get("hash", ""))
+    position among the answer's rows of the same transaction; -1 for a normal transaction.
+
+    ``ordinal`` counts the rows seen per transaction hash; pass one dict for all rows of an answer.
+    """
+    sent = decode(row, _Position, provider=s.PROVIDER, endpoint=ENDPOINTS[kind].name, path=path)
+    return _log_index(kind, sent.hash, sent.logIndex if kind == "erc20" else sent.traceId, ordinal)
+
+
+def _sent_index(tx: Transaction) -> int | str:
+    if isinstance(tx, TokenTransfer):
+        return tx.logIndex
+    return tx.traceId if isinstance(tx, InternalTransaction) else ""
+
+
+def _log_index(kind: str, tx_hash: str, sent: int | str, ordinal: dict[str, int]) -> int:
     position = ordinal[tx_hash]
     ordinal[tx_hash] += 1
-    if field is None:
+    if kind == "normal":
         return -1
-    if row.get(field) not in (None, ""):
-        return int(r.int_(row, field, f"{path}.{field}"))
-    return position
+    if isinstance(sent, int):
+        return sent
+    # Not sent (older answers), or a call-tree path ("0_1_1"): the position stands in.
+    return int(sent) if sent.isdigit() else position
 
 
-def _drop_unrepresentable(rows: list[dict], endpoint: str) -> list[dict]:
+def _drop_unrepresentable(columns: dict[str, list], kind: str, endpoint: str) -> dict[str, list]:
     """Leave out tokens with amounts beyond numeric(38, 18) (spam tokens with absurd supplies).
 
     All transfers of such a token go, not just the oversized ones: a partial history would make
     its derived balance wrong. The warning names the token so the omission is visible.
     """
-    too_big = {(r["token_address"], r["kind"]) for r in rows if r["value"] >= MAX_AMOUNT}
+    tokens = columns["token_address"]
+    too_big = {token for token, value in zip(tokens, columns["value"], strict=True) if value >= MAX_AMOUNT}
     if not too_big:
-        return rows
-    for token, kind in sorted(too_big):
-        count = sum(1 for r in rows if (r["token_address"], r["kind"]) == (token, kind))
+        return columns
+    for token in sorted(too_big):
         log.warning("%s %s: left out %d %s transfer(s) of token %r: amounts exceed 10^20 whole tokens",
-                    s.PROVIDER, endpoint, count, kind, token or "native")
-    return [r for r in rows if (r["token_address"], r["kind"]) not in too_big]
+                    s.PROVIDER, endpoint, tokens.count(token), kind, token or "native")
+    keep = [token not in too_big for token in tokens]
+    return {name: [v for v, k in zip(values, keep, strict=True) if k] for name, values in columns.items()}
 
 
 def token_balances(transfers: pl.DataFrame, *, at: dt.datetime | None = None) -> pl.DataFrame:

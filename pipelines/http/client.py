@@ -1,9 +1,11 @@
 """One resilient JSON-over-HTTP client that every provider wraps.
 
 A call goes: response cache (per-endpoint TTL, hit rate counted) -> circuit breaker -> retries
-(exponential backoff with jitter, ``Retry-After`` honoured) around [token bucket -> httpx GET ->
-status and body checks]. Provider quirks (errors sent with HTTP 200) plug in as ``check_body``.
-Only successful, checked bodies are cached.
+(exponential backoff with jitter, ``Retry-After`` honoured) around [monthly quota -> token
+bucket -> httpx GET -> status and body checks -> decode]. Provider quirks (errors sent with HTTP
+200) plug in as ``check_body``; a caller's ``decode`` turns the bytes into typed, validated
+values. A body is cached only after it decoded and validated, and a cached body that no longer
+does is evicted, never served again.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import httpx
 import tenacity
@@ -28,6 +30,7 @@ from pipelines.errors import (
     CircuitOpen,
     MalformedResponse,
     ProviderError,
+    QuotaExhausted,
     RateLimited,
     TransientError,
     TruncatedResponse,
@@ -92,6 +95,39 @@ class CacheStats:
 
 
 BodyCheck = Callable[[Endpoint, Any], None]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Quota:
+    """A calls-per-month budget of one provider credential, counted in the shared state store.
+
+    Months are calendar months in UTC (the provider's own billing month may start on another
+    day: set the limit a little under the plan's to be safe across the boundary).
+    """
+
+    key: str
+    limit: int | None
+    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+
+    def period(self) -> str:
+        return self.clock().strftime("%Y-%m")
+
+    def resets_at(self) -> dt.datetime:
+        now = self.clock()
+        return dt.datetime(now.year + now.month // 12, now.month % 12 + 1, 1, tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class QuotaStatus:
+    used: int
+    limit: int | None
+    period: str
+    resets_at: dt.datetime
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.limit is None else max(0, self.limit - self.used)
 
 _SECRET_QUERY = re.compile(r"((?:apikey|api_key|x_cg_\w+_api_key)=)[^&\s\"']+", re.IGNORECASE)
 
@@ -165,6 +201,8 @@ class ProviderHttp:
         secret_params: frozenset[str] = frozenset(),
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
+        monthly_limit: int | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         self.provider = provider
         self.base_url = base_url.rstrip("/")
@@ -186,6 +224,22 @@ class ProviderHttp:
         )
         # The bucket is per provider and credential, not per process: that is what the provider counts.
         self._bucket_key = f"{provider}:{hashlib.sha256(repr(sorted((headers or {}).items())).encode()).hexdigest()[:12]}"
+        self.quota = Quota(self._bucket_key, monthly_limit, **({"clock": clock} if clock else {}))
+
+    def quota_status(self) -> QuotaStatus:
+        """Calls counted this month against the credential's monthly budget (every process)."""
+        period = self.quota.period()
+        return QuotaStatus(self.store.calls(self.quota.key, period), self.quota.limit, period, self.quota.resets_at())
+
+    def require_calls(self, endpoint: Endpoint, needed: int, what: str) -> None:
+        """Refuse up front work that needs more calls than the month has left (``QuotaExhausted``)."""
+        status = self.quota_status()
+        if status.remaining is not None and needed > status.remaining:
+            raise QuotaExhausted(
+                self.provider, endpoint.name,
+                f"{what} needs {needed} call(s) but only {status.remaining} of {status.limit} remain in "
+                f"{status.period} (resets {status.resets_at:%Y-%m-%d}); deferred",
+            )
 
     def close(self) -> None:
         self._http.close()
@@ -202,33 +256,57 @@ class ProviderHttp:
         return f"{self.provider}:{endpoint.name}:{hashlib.sha256(raw.encode()).hexdigest()}"
 
     def get(self, endpoint: Endpoint, params: Mapping[str, Any] | None = None, *, path: str | None = None,
-            use_cache: bool = True) -> Any:
-        """The decoded, checked JSON body of ``GET base_url + path``."""
+            use_cache: bool = True, decode: Callable[[bytes], T] | None = None,
+            cacheable: Callable[[T], bool] | None = None) -> Any:
+        """The checked body of ``GET base_url + path``: ``decode(bytes)`` when given (typed and
+        validated: its errors are ``MalformedResponse``), else the plain JSON value.
+
+        The body is cached only when it decoded (and ``cacheable(value)`` holds); a cached body
+        that no longer decodes is evicted and fetched again.
+        """
         params = dict(params or {})
         path = path or endpoint.path
-        cacheable = use_cache and endpoint.ttl_s > 0
-        key = self.cache_key(endpoint, path, params) if cacheable else ""
-        if cacheable:
+        cacheable_endpoint = use_cache and endpoint.ttl_s > 0
+        key = self.cache_key(endpoint, path, params) if cacheable_endpoint else ""
+        if cacheable_endpoint:
             cached = self.store.cache_get(key)
             if cached is not None:
-                self.cache_stats.hits[endpoint.name] += 1
-                return json.loads(cached)
+                try:
+                    value = self._decode(endpoint, cached, decode)
+                except ProviderError:
+                    self.store.cache_evict(key)
+                else:
+                    self.cache_stats.hits[endpoint.name] += 1
+                    return value
             self.cache_stats.misses[endpoint.name] += 1
         if not self.breaker.allow():
             raise CircuitOpen(self.provider, endpoint.name,
                               f"circuit open after repeated failures; next probe in {self.breaker.retry_in():.1f}s")
         try:
-            content, data = self._with_retries(endpoint, path, params)
+            content, value = self._with_retries(endpoint, path, params, decode)
+        except QuotaExhausted:
+            self.breaker.release_probe()  # our own refusal says nothing about the provider
+            raise
         except ProviderError as exc:
             if exc.retryable or isinstance(exc, TransientError):
                 self.breaker.record_failure()
             else:
                 # The provider answered; a bad request says nothing about its health.
                 self.breaker.release_probe()
+            if cacheable_endpoint:
+                self.store.cache_evict(key)
             raise
         self.breaker.record_success()
-        if cacheable:
+        if cacheable_endpoint and (cacheable is None or cacheable(value)):
             self.store.cache_put(key, self.provider, endpoint.name, content, endpoint.ttl_s)
+        return value
+
+    def _decode(self, endpoint: Endpoint, content: bytes, decode: Callable[[bytes], T] | None) -> Any:
+        if decode is not None:
+            return decode(content)
+        data = decode_json(self.provider, endpoint.name, content)
+        self.check_body(endpoint, data)
+        endpoint.check_shape(self.provider, data)
         return data
 
     def _retryable(self, exc: BaseException) -> bool:
@@ -245,7 +323,8 @@ class ProviderHttp:
         retry_after = getattr(exc, "retry_after", None)
         return max(backoff, retry_after) if retry_after is not None else backoff
 
-    def _with_retries(self, endpoint: Endpoint, path: str, params: dict[str, Any]) -> tuple[bytes, Any]:
+    def _with_retries(self, endpoint: Endpoint, path: str, params: dict[str, Any],
+                      decode: Callable[[bytes], Any] | None = None) -> tuple[bytes, Any]:
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self.policy.max_attempts),
             wait=self._wait,
@@ -253,9 +332,15 @@ class ProviderHttp:
             sleep=self.sleep,
             reraise=True,
         )
-        return retrying(self._attempt, endpoint, path, params)
+        return retrying(self._attempt, endpoint, path, params, decode)
 
-    def _attempt(self, endpoint: Endpoint, path: str, params: dict[str, Any]) -> tuple[bytes, Any]:
+    def _attempt(self, endpoint: Endpoint, path: str, params: dict[str, Any],
+                 decode: Callable[[bytes], Any] | None = None) -> tuple[bytes, Any]:
+        # Every attempt is a call the provider counts, retries included.
+        if self.store.take_call(self.quota.key, self.quota.period(), self.quota.limit) is None:
+            raise QuotaExhausted(self.provider, endpoint.name,
+                                 f"the monthly budget of {self.quota.limit} calls is spent for "
+                                 f"{self.quota.period()} (resets {self.quota.resets_at():%Y-%m-%d}); deferred")
         wait = self.store.take_token(self._bucket_key, self.policy.rate_per_s, self.policy.burst)
         if wait > 0:
             self.sleep(wait)
@@ -276,10 +361,18 @@ class ProviderHttp:
                                  retry_after=retry_after)
         if status >= 400:
             raise ApiError(self.provider, name, f"request refused: {_error_text(response)}", status_code=status)
-        data = decode_json(self.provider, name, response.content, status)
-        self.check_body(endpoint, data)
-        endpoint.check_shape(self.provider, data)
-        return response.content, data
+        if decode is None:
+            data = decode_json(self.provider, name, response.content, status)
+            self.check_body(endpoint, data)
+            endpoint.check_shape(self.provider, data)
+            return response.content, data
+        try:
+            return response.content, decode(response.content)
+        except MalformedResponse:
+            # An HTTP-200 error body (Etherscan NOTOK, Alpha Vantage Note) fails the typed decode:
+            # the provider's own error says more than "field missing".
+            self.check_body(endpoint, decode_json(self.provider, name, response.content, status))
+            raise
 
 
 def _error_text(response: httpx.Response) -> str:

@@ -1,9 +1,11 @@
-"""Shared state for the resilience layer: the rate limiter's budget and the response cache.
+"""Shared state for the resilience layer: the rate limiter's budget, the monthly call counters
+and the response cache.
 
-Every Dagster run is its own process, so both live outside the process: in the warehouse's
+Every Dagster run is its own process, so all of it lives outside the process: in the warehouse's
 UNLOGGED tables ``rate_limit_buckets`` and ``response_cache`` (losing them in a crash costs a
-refetch), or in Redis when ``CRYPTO_RISK_REDIS_URL`` is set. ``MemoryStore`` serves one process
-(scripts, tests of a single client).
+refetch) and its logged table ``provider_quota`` (a month's count must survive a restart), or in
+Redis when ``CRYPTO_RISK_REDIS_URL`` is set. ``MemoryStore`` serves one process (scripts, tests
+of a single client).
 
 The token bucket is kept as a reservation: each call takes one token, even on credit, and
 learns how long to wait until that token exists. One atomic statement per call, no polling.
@@ -36,22 +38,35 @@ class StateStore(Protocol):
     def cache_put(self, key: str, provider: str, endpoint: str, body: bytes, ttl_s: float) -> None:
         """Store ``body`` for ``ttl_s`` seconds."""
 
+    def cache_evict(self, key: str) -> None:
+        """Forget ``key`` (a cached body that no longer parses or validates)."""
+
+    def take_call(self, key: str, period: str, limit: int | None) -> int | None:
+        """Count one call against ``key`` in ``period`` (e.g. ``2026-12``) unless ``limit`` calls
+        were counted already; return the new count, or None when the limit was reached."""
+
+    def calls(self, key: str, period: str) -> int:
+        """Calls counted against ``key`` in ``period``."""
+
 
 def _wait_for(tokens_after: float, rate_per_s: float) -> float:
     return 0.0 if tokens_after >= 0 else -tokens_after / rate_per_s
 
 
 class MemoryStore:
-    """Process-local store (thread-safe)."""
+    """Process-local store (thread-safe). ``clock`` (seconds, monotonic by default) lets a
+    benchmark replay a day of schedules in minutes with cache lifetimes in the day's own time."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock=time.monotonic) -> None:
+        self._clock = clock
         self._lock = threading.Lock()
         self._buckets: dict[str, tuple[float, float]] = {}
         self._cache: dict[str, tuple[bytes, float]] = {}
+        self._calls: dict[tuple[str, str], int] = {}
 
     def take_token(self, key: str, rate_per_s: float, capacity: float) -> float:
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             tokens, updated = self._buckets.get(key, (capacity, now))
             tokens = min(capacity, tokens + (now - updated) * rate_per_s) - 1
             self._buckets[key] = (tokens, now)
@@ -60,13 +75,29 @@ class MemoryStore:
     def cache_get(self, key: str) -> bytes | None:
         with self._lock:
             hit = self._cache.get(key)
-        if hit is None or hit[1] <= time.monotonic():
+        if hit is None or hit[1] <= self._clock():
             return None
         return hit[0]
 
     def cache_put(self, key: str, provider: str, endpoint: str, body: bytes, ttl_s: float) -> None:
         with self._lock:
-            self._cache[key] = (body, time.monotonic() + ttl_s)
+            self._cache[key] = (body, self._clock() + ttl_s)
+
+    def cache_evict(self, key: str) -> None:
+        with self._lock:
+            self._cache.pop(key, None)
+
+    def take_call(self, key: str, period: str, limit: int | None) -> int | None:
+        with self._lock:
+            used = self._calls.get((key, period), 0)
+            if limit is not None and used >= limit:
+                return None
+            self._calls[(key, period)] = used + 1
+            return used + 1
+
+    def calls(self, key: str, period: str) -> int:
+        with self._lock:
+            return self._calls.get((key, period), 0)
 
 
 _TAKE_SQL = sa.text(
@@ -90,6 +121,18 @@ _PUT_SQL = sa.text(
     """
 )
 _PURGE_SQL = sa.text("DELETE FROM response_cache WHERE expires_at < now()")
+_EVICT_SQL = sa.text("DELETE FROM response_cache WHERE key = :key")
+# Count-and-check in one statement: concurrent callers can never together pass the limit.
+_TAKE_CALL_SQL = sa.text(
+    """
+    INSERT INTO provider_quota AS q (key, period, calls, updated_at)
+    SELECT :key, :period, 1, now() WHERE CAST(:limit AS integer) IS NULL OR CAST(:limit AS integer) > 0
+    ON CONFLICT (key, period) DO UPDATE SET calls = q.calls + 1, updated_at = now()
+        WHERE CAST(:limit AS integer) IS NULL OR q.calls < CAST(:limit AS integer)
+    RETURNING calls
+    """
+)
+_CALLS_SQL = sa.text("SELECT calls FROM provider_quota WHERE key = :key AND period = :period")
 _PURGE_EVERY = 500
 
 
@@ -117,6 +160,18 @@ class PostgresStore:
             if self._puts % _PURGE_EVERY == 0:
                 conn.execute(_PURGE_SQL)
 
+    def cache_evict(self, key: str) -> None:
+        with get_engine(self.url).begin() as conn:
+            conn.execute(_EVICT_SQL, {"key": key})
+
+    def take_call(self, key: str, period: str, limit: int | None) -> int | None:
+        with get_engine(self.url).begin() as conn:
+            return conn.execute(_TAKE_CALL_SQL, {"key": key, "period": period, "limit": limit}).scalar_one_or_none()
+
+    def calls(self, key: str, period: str) -> int:
+        with get_engine(self.url).connect() as conn:
+            return conn.execute(_CALLS_SQL, {"key": key, "period": period}).scalar_one_or_none() or 0
+
 
 # Atomic refill-and-take in Redis; time comes from the server so every process agrees.
 _REDIS_TAKE = """
@@ -133,6 +188,16 @@ redis.call('EXPIRE', KEYS[1], math.ceil(cap / rate) + 3600)
 return tostring(tokens)
 """
 
+# Count-and-check, atomically; the counter outlives its month by a little, then expires.
+_REDIS_TAKE_CALL = """
+local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+local limit = tonumber(ARGV[1])
+if limit >= 0 and used >= limit then return -1 end
+used = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], 40 * 86400)
+return used
+"""
+
 
 class RedisStore:
     """Redis keys ``crypto_risk:bucket:*`` and ``crypto_risk:cache:*``."""
@@ -142,6 +207,7 @@ class RedisStore:
 
         self._redis = redis.Redis.from_url(redis_url)
         self._take = self._redis.register_script(_REDIS_TAKE)
+        self._take_call = self._redis.register_script(_REDIS_TAKE_CALL)
 
     def take_token(self, key: str, rate_per_s: float, capacity: float) -> float:
         tokens = float(self._take(keys=[f"crypto_risk:bucket:{key}"], args=[rate_per_s, capacity]))
@@ -152,6 +218,16 @@ class RedisStore:
 
     def cache_put(self, key: str, provider: str, endpoint: str, body: bytes, ttl_s: float) -> None:
         self._redis.set(f"crypto_risk:cache:{key}", body, px=max(1, int(ttl_s * 1000)))
+
+    def cache_evict(self, key: str) -> None:
+        self._redis.delete(f"crypto_risk:cache:{key}")
+
+    def take_call(self, key: str, period: str, limit: int | None) -> int | None:
+        used = int(self._take_call(keys=[f"crypto_risk:quota:{key}:{period}"], args=[-1 if limit is None else limit]))
+        return None if used < 0 else used
+
+    def calls(self, key: str, period: str) -> int:
+        return int(self._redis.get(f"crypto_risk:quota:{key}:{period}") or 0)
 
 
 def store_from_env(database: DatabaseUrl | None = None) -> StateStore:

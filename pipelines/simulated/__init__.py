@@ -13,12 +13,11 @@ from pipelines.simulated.helpers import (
     wallet_balances,
     wallet_transactions,
 )
-from pipelines.simulated.settings import UNIVERSE, SimulatedSettings
+from pipelines.simulated.settings import UNIVERSE
 
 __all__ = [
     "SYMBOLS",
     "UNIVERSE",
-    "SimulatedSettings",
     "UnknownSymbols",
     "global_market",
     "markets",

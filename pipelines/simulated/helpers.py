@@ -9,7 +9,9 @@
 
 One path is drawn per seed from ``EPOCH`` to ``HORIZON_END`` and cached, so any date range
 returns the same values for the same days: partitions fetched one by one agree with a backfill.
-Intraday points (5 minutes) are Brownian bridges between daily closes, seeded per day.
+Intraday points (5 minutes) are Brownian bridges from the previous day's close (the price at
+00:00) to the day's own close (the price at the next midnight), seeded per day: the last price
+of a day is its close, as on a real market (``pipelines.prices`` states the convention).
 Nothing is dated in the future: ranges are cut at "now".
 """
 
@@ -38,8 +40,9 @@ from pipelines.contracts import (
     schema,
     validate,
 )
-from pipelines.parsing import utc
+from pipelines.prices import END_OF_DAY
 from pipelines.simulated import settings as s
+from pipelines.times import utc
 
 PROVIDER = "simulated"
 INTERVALS = {"1d": dt.timedelta(days=1), "1h": dt.timedelta(hours=1), "5m": dt.timedelta(minutes=5)}
@@ -133,9 +136,9 @@ def _paths(seed: int) -> _Paths:
 @functools.lru_cache(maxsize=64)
 def _intraday(seed: int, day: int) -> np.ndarray:
     """Log prices at the 5-minute points of ``day`` (INTRADAY_STEPS, assets): a Brownian bridge
-    from the day's close to the next day's close."""
+    from the previous day's close (at 00:00) towards the day's close (reached at the next 00:00)."""
     paths = _paths(seed)
-    start, end = paths.log_price[day], paths.log_price[min(day + 1, len(paths.log_price) - 1)]
+    start, end = paths.log_price[max(day - 1, 0)], paths.log_price[day]
     rng = np.random.default_rng([seed, 5, day])
     steps = s.INTRADAY_STEPS
     walk = np.cumsum(rng.standard_normal((steps, len(s.UNIVERSE))), axis=0) * (paths.sigma[day] / math.sqrt(steps))
@@ -179,7 +182,7 @@ def log_prices_at(seed: int, times: list[dt.datetime], idx: list[int]) -> np.nda
     for k, t in enumerate(times):
         day = _day(t)
         step = int((t - (_EPOCH + dt.timedelta(days=day))) / _STEP)
-        out[k] = _intraday(seed, day)[step, idx] if step else _paths(seed).log_price[day, idx]
+        out[k] = _intraday(seed, day)[step, idx]
     return out
 
 
@@ -197,13 +200,17 @@ def prices(symbols: list[str] | tuple[str, ...] | None, start: dt.datetime | dt.
            *, interval: str = "1d", seed: int = 42) -> pl.DataFrame:
     """PriceFrame for ``symbols`` (default: the whole universe) on the ``interval`` grid in [start, end).
 
-    Daily rows are stamped at midnight UTC and hold that day's close; caps and 24h volumes in USD.
+    Daily rows hold each closed day's close, stamped at the day's last microsecond (the price at
+    the next midnight); intraday rows are the prices at their grid times. Caps and 24h volumes in USD.
     """
     if interval not in INTERVALS:
         raise ValueError(f"interval must be one of {', '.join(INTERVALS)}, got {interval!r}")
     idx = _indices(symbols)
     start, end = _clip_range(utc(start), utc(end))
-    times = _grid(start, end, INTERVALS[interval]) if start < end else []
+    if interval == "1d":
+        times = [t + END_OF_DAY for t in _grid(start - END_OF_DAY, end - END_OF_DAY, INTERVALS["1d"])] if start < end else []
+    else:
+        times = _grid(start, end, INTERVALS[interval]) if start < end else []
     if not times:
         return validate(pl.DataFrame(schema=schema(PriceFrame)), PriceFrame, provider=PROVIDER, endpoint="prices")
     if interval == "1d":

@@ -7,12 +7,9 @@ looks like the real one in scale; the paths themselves are generated, never real
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-
-from pipelines.settings import env_int
+from dataclasses import dataclass
 
 SOURCE = "simulated"
-SEED_ENV = "CRYPTO_RISK_SIM_SEED"
 EPOCH = dt.date(2015, 1, 1)
 HORIZON_END = dt.date(2040, 12, 31)
 ANCHOR = dt.date(2025, 1, 1)  # prices equal the anchor prices on this day
@@ -92,8 +89,3 @@ TOKEN_CONTRACTS = {
     "WBTC": ("0x2260fac5e5542a773aa44fbcfedf7c193bc2c599", 8),
     "AAVE": ("0x7fc66500c84a76ad7e9c93437bfc5ac33e2ddae9", 18),
 }
-
-
-@dataclass(frozen=True)
-class SimulatedSettings:
-    seed: int = field(default_factory=lambda: env_int(SEED_ENV, 42))

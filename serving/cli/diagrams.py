@@ -108,7 +108,8 @@ def _definitions():
         warnings.simplefilter("ignore")
         from assets.definitions import defs
 
-        return defs, defs.get_repository_def()
+        loaded = defs()
+        return loaded, loaded.get_repository_def()
 
 
 def _partitions(node) -> str:

@@ -10,7 +10,7 @@ from litestar import Controller, Response, get
 
 from serving.auth.tokens import PUBLIC
 from serving.deps import DB, Settings
-from serving.schemas.health import HealthOut, PriceFreshness, ProviderProbe
+from serving.schemas.health import HealthOut, PriceFreshness, ProviderProbe, ProviderQuota
 from warehouse.queries import health
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,13 @@ def _report(status: dict, stale_after: int) -> HealthOut:
     latest = status["latest_price_time"]
     age = (status["now"] - latest).total_seconds() if latest is not None else None
     prices = PriceFreshness(latest, age, age is None or age > stale_after)
-    providers = [msgspec.convert(p, ProviderProbe) for p in status["providers"]]
+    providers = [_probe(p) for p in status["providers"]]
     degraded = prices.stale or any(not p.ok for p in providers)
     return HealthOut("degraded" if degraded else "ok", "ok", prices, providers, status["timescale"])
+
+
+def _probe(row: dict) -> ProviderProbe:
+    used, limit, period = row.pop("quota_used"), row.pop("quota_limit"), row.pop("quota_period")
+    quota = None if period is None else ProviderQuota(period, used or 0, limit,
+                                                      None if limit is None else max(0, limit - (used or 0)))
+    return msgspec.convert({**row, "quota": quota}, ProviderProbe)

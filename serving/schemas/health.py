@@ -7,6 +7,15 @@ from datetime import datetime
 import msgspec
 
 
+class ProviderQuota(msgspec.Struct):
+    """The provider's monthly call budget as the last probe saw it (our own count, every process)."""
+
+    period: str
+    used: int
+    limit: int | None
+    remaining: int | None
+
+
 class ProviderProbe(msgspec.Struct):
     provider: str
     checked_at: datetime
@@ -15,6 +24,7 @@ class ProviderProbe(msgspec.Struct):
     latency_ms: float | None
     error_rate: float | None
     error: str | None
+    quota: ProviderQuota | None = None
 
 
 class PriceFreshness(msgspec.Struct):

@@ -12,10 +12,10 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 
 from assets.definitions import ASSET_MODULES, CHECK_MODULES
 from assets.resources import (
-    AlphaVantageResource,
-    EtherscanResource,
     LanguageModelResource,
-    MarketDataResource,
+    SimulatedMarketResource,
+    SimulatedNewsResource,
+    SimulatedWalletsResource,
     WarehouseResource,
 )
 from pipelines.simulated import wallet_address
@@ -38,9 +38,9 @@ def key(days_ago: int) -> str:
 def make_resources(url: DatabaseUrl) -> dict:
     return {
         "warehouse": WarehouseResource(database_url=url.url),
-        "market": MarketDataResource(source="simulated"),
-        "etherscan": EtherscanResource(source="simulated"),
-        "alphavantage": AlphaVantageResource(source="simulated"),
+        "market": SimulatedMarketResource(),
+        "etherscan": SimulatedWalletsResource(),
+        "alphavantage": SimulatedNewsResource(),
         "llm": LanguageModelResource(),
     }
 

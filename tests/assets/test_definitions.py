@@ -16,8 +16,9 @@ from assets.partitions import PARTITIONS_START
 ASSETS = {
     # key: (deps, daily partitioned, group, pool)
     "price_history": ([], True, "ingest", "crypto_data"),
-    "market_overview": ([], False, "market", "market_data"),
+    "market_overview": (["price_history"], False, "market", "market_data"),
     "trending_coins": ([], False, "market", "market_data"),
+    "global_market": ([], False, "market", "market_data"),
     "wallet_analysis": ([], False, "onchain", "blockchain_data"),
     "news_sentiment": ([], False, "sentiment", "market_data"),
     "portfolio_holdings": (["wallet_analysis"], False, "portfolio", "monitoring"),
@@ -31,7 +32,7 @@ ASSETS = {
 }
 WEEKLY = {"weekly_reports"}
 CHECKS = {
-    "price_history": {"price_history_valid", "price_history_fresh"},
+    "price_history": {"price_history_valid", "price_history_fresh", "price_history_coverage"},
     "market_overview": {"market_overview_valid"},
     "trending_coins": {"trending_coins_valid"},
     "wallet_analysis": {"wallet_balances_valid"},
@@ -43,8 +44,9 @@ CHECKS = {
 BLOCKING = {"price_history_valid", "wallet_balances_valid", "portfolio_holdings_valid", "asset_risk_metrics_valid",
             "portfolio_risk_metrics_valid"}
 SCHEDULES = {
-    "prices_every_5_minutes": ("*/5 * * * *", "prices_job"),
-    "market_every_10_minutes": ("*/10 * * * *", "market_job"),
+    "prices_every_5_minutes": ("*/5 * * * *", "tick_job"),
+    "prices_daily_close": ("5 0 * * *", "prices_job"),
+    "market_every_10_minutes": ("2-59/10 * * * *", "market_job"),
     "wallets_hourly": ("0 * * * *", "wallet_job"),
     "cleanup_daily": ("0 2 * * *", "cleanup_job"),
     "provider_health_every_5_minutes": ("*/5 * * * *", "provider_health_job"),
@@ -59,7 +61,7 @@ SENSORS = {"holdings_changed_sensor", "risk_alert_sensor", "run_failure_alert"}
 
 @pytest.fixture(scope="module")
 def repo():
-    return defs.get_repository_def()
+    return defs().get_repository_def()
 
 
 def test_asset_graph_snapshot(repo):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import polars as pl
 import pytest
 
-from assets.resources import MarketDataResource
+from assets.resources import SimulatedMarketResource
+from pipelines.coingecko import POINTS
 from tests.assets.conftest import key, materialize_range, rows
 
 SNAPSHOTS = ["market_overview", "trending_coins", "wallet_analysis", "news_sentiment", "portfolio_holdings"]
@@ -103,31 +106,40 @@ def test_same_partition_twice_gives_identical_rows(history, resources, db_url):
     assert len(first["portfolios"]) == 1 and len(first["assets"]) > 30
 
 
-class GappyMarket(MarketDataResource):
-    """The simulated market with one asset missing on one day (a provider that skipped a coin)."""
+class GappyMarket(SimulatedMarketResource):
+    """The simulated market with one coin missing on one day (a provider that skipped a point)."""
 
     missing_day: str
 
-    def client(self, url):
-        inner = super().client(url)
+    def feed(self, url):
+        inner = super().feed(url)
         day = self.missing_day
 
-        class Client:
+        class Gappy:
             source = inner.source
-            universe = inner.universe
 
-            def prices(self, symbols, start, end, interval):
-                frame = inner.prices(symbols, start, end, interval)
-                return frame.filter(~((pl.col("symbol") == "ETH") & (pl.col("time").dt.date().cast(pl.String) == day)))
+            @contextmanager
+            def history(self, coins, start, end):
+                with inner.history(coins, start, end) as harvest:
+                    eth = next(c.asset_id for c in coins if c.symbol == "ETH")
+                    harvest.frames[POINTS] = [f.filter(~((pl.col("asset_id") == eth)
+                                                         & (pl.col("time").dt.date().cast(pl.String) == day)))
+                                              for f in harvest.frames[POINTS]]
+                    yield harvest
 
-        return Client()
+        return Gappy()
 
 
-def test_a_blocking_price_check_keeps_risk_from_running(resources, portfolio, db_url):
-    gappy = {**resources, "market": GappyMarket(source="simulated", missing_day=key(1))}
-    result = materialize_range(["price_history", "asset_risk_metrics"], gappy, key(3), key(0), raise_on_error=False)
-    assert not result.success
-    assert _checks_passed(result)["price_history_valid"] is False
-    assert rows(db_url, "SELECT count(*) FROM risk_metrics")[0][0] == 0
-    materialized = {e.asset_key.path[-1] for e in result.get_asset_materialization_events()}
-    assert materialized == {"price_history"}
+def test_a_gap_in_an_answer_is_reported_and_risk_skips_that_coin(resources, portfolio, db_url):
+    gappy = {**resources, "market": GappyMarket(missing_day=key(2))}
+    result = materialize_range(["price_history", "asset_risk_metrics"], gappy, key(4), key(1))
+    assert result.success
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    coverage = checks["price_history_coverage"]
+    eth = rows(db_url, "SELECT id FROM crypto_assets WHERE symbol = 'ETH'")[0][0]
+    assert not coverage.passed and coverage.severity.value == "WARN"
+    assert coverage.metadata["gaps"].value == f"{eth}@{key(2)}"
+    assert checks["price_history_valid"].passed
+    risk = rows(db_url, "SELECT count(*) FROM risk_metrics WHERE asset_id = :a AND time >= :t", a=eth, t=key(2))
+    assert risk[0][0] == 0  # no number computed across the hole
+    assert rows(db_url, "SELECT count(*) FROM risk_metrics WHERE asset_id <> :a", a=eth)[0][0] > 0

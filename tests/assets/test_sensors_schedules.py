@@ -16,11 +16,11 @@ from dagster import (
     materialize,
 )
 
-from assets.ingest.schedules import prices_every_5_minutes
+from assets.ingest.schedules import prices_daily_close, prices_every_5_minutes
 from assets.portfolio.sensors import holdings_changed_sensor
 from assets.reports.schedules import export_daily
 from assets.reports.sensors import run_failure_alert
-from assets.resources import MarketDataResource, WarehouseResource
+from assets.resources import CoinGeckoResource, WarehouseResource
 from assets.risk.schedules import risk_daily
 from assets.risk.sensors import risk_alert_sensor
 from tests.assets.conftest import key, materialize_range, rows
@@ -126,7 +126,7 @@ def test_portfolio_rules_read_the_newest_risk_row(db_url, portfolio, resources):
 
 def test_run_failure_sensor_writes_an_operator_alert(db_url, resources):
     instance = DagsterInstance.ephemeral()
-    broken = {**resources, "market": MarketDataResource(source="nasdaq")}  # a misconfigured source
+    broken = {**resources, "market": CoinGeckoResource(plan_name="nasdaq")}  # a misconfigured plan
     result = materialize_range(["price_history"], broken, key(0), key(0), instance=instance, raise_on_error=False)
     assert not result.success
     (failure,) = [e.dagster_event for e in instance.all_logs(result.run_id, of_type=DagsterEventType.RUN_FAILURE)]
@@ -140,10 +140,13 @@ def test_run_failure_sensor_writes_an_operator_alert(db_url, resources):
     assert data["run_id"] == result.run_id
 
 
-def test_schedules_target_the_right_partitions():
+def test_schedules_target_the_right_partitions(resources):
     at = dt.datetime(2026, 3, 10, 0, 15, tzinfo=dt.UTC)
-    prices = prices_every_5_minutes(build_schedule_context(scheduled_execution_time=at))
+    with build_schedule_context(scheduled_execution_time=at, resources=resources) as context:
+        prices = prices_every_5_minutes(context)
     assert isinstance(prices, RunRequest) and prices.partition_key == "2026-03-10"
-    assert prices.run_config["ops"]["price_history"]["config"]["interval"] == "5m"
+    assert prices.run_config["ops"]["price_history"]["config"]["mode"] == "tick"
+    close = prices_daily_close(build_schedule_context(scheduled_execution_time=at.replace(minute=5)))
+    assert close.partition_key == "2026-03-09" and close.run_config["ops"]["price_history"]["config"]["mode"] == "close"
     assert risk_daily(build_schedule_context(scheduled_execution_time=at)).partition_key == "2026-03-09"
     assert export_daily(build_schedule_context(scheduled_execution_time=at.replace(hour=1, minute=0))).partition_key == "2026-03-09"

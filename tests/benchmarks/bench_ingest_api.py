@@ -1,14 +1,13 @@
-"""Benchmark ``ingest-api``: real CoinGecko client -> local provider server -> parse, validate ->
-curated upsert into PostgreSQL, end to end.
+"""Benchmark ``ingest-api``: the live price road end to end, CoinGecko look-alike -> client ->
+Structs -> screen -> per-(coin, day) rewrite in PostgreSQL -> raw landing with dlt.
 
-The local server answers ``/coins/{id}/market_chart/range`` for every coin with the real recorded
-30-day hourly BTC series (720 points), so N coins make N x 720 price updates per pass. Pass 1 is
-cold (every response fetched over HTTP, cache filled in the warehouse's ``response_cache``);
-the refresh passes that follow within the TTL are served from that cache, as a schedule polling
-more often than the data changes would be, and their upserts write nothing (rows unchanged).
+A 30-day range per coin (hourly points, CoinGecko's granularity for it: 720 per coin), so N coins
+make N x 720 price updates per pass. Pass 1 is cold (every answer fetched over HTTP, the cache
+filled in the warehouse's ``response_cache``); the refresh passes that follow within the TTL are
+served from that cache and rewrite the same rows.
 
-``price_updates_per_s`` is the cold pass: HTTP + JSON + pandera validation + COPY upsert of rows
-that are all new. ``cache_hit_rate`` counts every response lookup of all passes.
+``price_updates_per_s`` is the cold pass: HTTP + decode + screen + rewrite + raw landing.
+``cache_hit_rate`` counts every response lookup of all passes.
 """
 
 from __future__ import annotations
@@ -31,43 +30,40 @@ def main(argv: list[str]) -> dict:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
 
-    import polars as pl
+    import os
+    import tempfile
 
-    from pipelines.coingecko import helpers as cg
+    from pipelines import loads
+    from pipelines.coingecko.feed import CoinGeckoFeed
     from pipelines.coingecko.settings import CoinGeckoSettings
     from pipelines.http import Policy, PostgresStore
-    from pipelines.store import write_prices
     from tests.conftest import SHARED_DATA, _server_url, create_database, drop_database
-    from tests.support.provider_server import ProviderServer
+    from tests.support.coingecko_server import CoinGeckoLookalike
     from warehouse import migrate
     from warehouse.engine import transaction
-    from warehouse.seed import TOP_ASSETS
+    from warehouse.queries.assets import tracked_coins
 
     if not SHARED_DATA.is_dir():
         raise SystemExit(f"the recorded provider data {SHARED_DATA} is missing (it sits beside the repository)")
-    coins = {cid: sym for sym, cid, *_ in TOP_ASSETS[: args.coins]}
+    os.environ["CRYPTO_RISK_HOME"] = tempfile.mkdtemp(prefix="crypto-risk-bench-")
     server_url = _server_url()
     db = create_database(server_url, f"crt_bench_{uuid.uuid4().hex[:10]}")
     try:
         migrate.upgrade(db)
-        with ProviderServer(SHARED_DATA) as server:
-            chart = server.load("coingecko/market_chart_bitcoin_usd_30d_hourly_2021-05-15.json")
-            server.charts = {cid: chart for cid in coins}
-            client = cg.CoinGeckoClient(
-                CoinGeckoSettings(api_key="", plan="public", base_url=server.coingecko_url),
-                store=PostgresStore(db),
-                policy=Policy(rate_per_s=100_000, burst=100_000),
-            )
-            start, end = dt.datetime(2021, 4, 15, tzinfo=dt.UTC), dt.datetime(2021, 5, 16, tzinfo=dt.UTC)
+        with transaction(db) as conn:
+            coins = tracked_coins(conn)[: args.coins]
+        with CoinGeckoLookalike(SHARED_DATA) as server:
+            feed = CoinGeckoFeed(CoinGeckoSettings(plan="public", base_url=server.coingecko_url), db,
+                                 store=PostgresStore(db), policy=Policy(rate_per_s=100_000, burst=100_000))
+            today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+            start, end = today - dt.timedelta(days=31), today - dt.timedelta(days=1)
             passes = []
             for _ in range(1 + args.refreshes):
                 t0 = time.perf_counter()
-                frame = pl.concat([cg.parse_market_chart(client.market_chart_range(cid, start, end), sym)
-                                   for cid, sym in coins.items()])
-                with transaction(db) as conn:
-                    written = write_prices(conn, frame).rows
-                passes.append({"seconds": time.perf_counter() - t0, "rows": frame.height, "written": written})
-            client.close()
+                load = loads.load_prices(db, feed, coins, start, end)
+                passes.append({"seconds": time.perf_counter() - t0, "rows": load.rows})
+            stats, calls = feed.client.http.cache_stats, sum(feed.client.http.calls.values())
+            feed.client.close()
     finally:
         drop_database(server_url, db)
     cold, warm = passes[0], passes[1:]
@@ -75,16 +71,14 @@ def main(argv: list[str]) -> dict:
     warm_seconds = sum(p["seconds"] for p in warm)
     return {
         "price_updates_per_s": round(cold["rows"] / cold["seconds"], 1),
-        "cache_hit_rate": round(client.http.cache_stats.hit_rate or 0.0, 4),
+        "cache_hit_rate": round(stats.hit_rate or 0.0, 4),
         "target_price_updates_per_s": 10_000,
         "coins": len(coins),
         "rows_per_pass": cold["rows"],
         "cold_seconds": round(cold["seconds"], 3),
-        "cold_rows_written": cold["written"],
         "refresh_passes": len(warm),
         "refresh_updates_per_s": round(warm_rows / warm_seconds, 1) if warm else None,
-        "refresh_rows_written": sum(p["written"] for p in warm),
-        "http_calls": sum(client.http.calls.values()),
+        "http_calls": calls,
     }
 
 

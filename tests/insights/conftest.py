@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from assets.metrics import PriceMatrix, analyze
 from assets.metrics.report import report_from_analysis
 from pipelines import simulated
-from pipelines.store import write_prices
 from tests.support.openai_server import OpenAIServer
+from warehouse import writes
 from warehouse.engine import transaction
 from warehouse.models import (
     alerts,
@@ -173,7 +173,8 @@ def seeded(db_url) -> dict:
     start = AS_OF - dt.timedelta(days=399)
     frame = simulated.prices(list(SYMBOLS), start, AS_OF + dt.timedelta(days=1))
     with transaction(db_url) as conn:
-        write_prices(conn, frame, publish=False)
+        writes.upsert_frame(conn, "price_history", writes.with_asset_ids(conn, frame, "price_history").select(
+            "asset_id", "time", "price", "market_cap", "volume_24h", "source"))
         uid = add_user(conn, "moderate@example.com", "moderate", stablecoin_floor=0.1, turnover_limit=1.5)
         pid = add_portfolio(conn, uid, "Main", HOLDINGS)
         risk = store_risk(conn, pid, HOLDINGS)

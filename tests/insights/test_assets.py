@@ -97,8 +97,8 @@ def test_weekly_schedule_monday_0600_utc():
         request = insights_weekly.evaluate_tick(build_schedule_context(instance, scheduled_execution_time=monday))
     (run,) = request.run_requests
     assert run.run_key == "insights-2026-11-23"
-    assert defs.get_schedule_def("insights_weekly").job_name == insights_job.name
-    job = defs.resolve_job_def("insights_job")
+    assert defs().get_schedule_def("insights_weekly").job_name == insights_job.name
+    job = defs().resolve_job_def("insights_job")
     assert {k.to_user_string() for k in job.asset_layer.executable_asset_keys} == {
         "ai_insights",
         "rebalancing_suggestions",

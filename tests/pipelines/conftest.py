@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,10 +48,15 @@ def _sleeper(sleeps: list[float]):
     return sleep
 
 
+#: When the recorded CoinGecko answers were taken: the plan's year of history counts from then.
+RECORDED_AT = dt.datetime(2021, 5, 18, 14, 1, tzinfo=dt.UTC)
+
+
 @pytest.fixture
 def coingecko(server: ProviderServer, sleeps: list[float]) -> Iterator[CoinGeckoClient]:
     with CoinGeckoClient(CoinGeckoSettings(api_key="", plan="public", base_url=server.coingecko_url),
-                         store=MemoryStore(), policy=fast_policy(), sleep=_sleeper(sleeps)) as client:
+                         store=MemoryStore(), policy=fast_policy(), sleep=_sleeper(sleeps),
+                         clock=lambda: RECORDED_AT) as client:
         yield client
 
 

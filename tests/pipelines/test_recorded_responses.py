@@ -11,87 +11,89 @@ import pytest
 
 from pipelines.alphavantage import helpers as av
 from pipelines.coingecko import helpers as cg
-from pipelines.errors import ApiError, RateLimited
+from pipelines.decoding import decode
+from pipelines.errors import ApiError, MalformedResponse, RateLimited, TruncatedResponse
 from pipelines.etherscan import helpers as es
+from warehouse.queries.assets import Coin
 
 BTC_ADDR = "0xddbd2b932c763ba5b1b7ae3b362eac3e8d40121a"
 TOKEN_ADDR = "0x4e83362442b8d1bec281594cea3050c8eb01311c"
 INTERNAL_ADDR = "0x2c1ba59d6f58433fb1eaee7d20b26ed83bda51a3"
 
 
+def _decoded(shared_data, name: str, type_):
+    return decode((shared_data / "api/coingecko" / name).read_bytes(), type_, provider="coingecko", endpoint="test",
+                  strict=True)
+
+
 def test_coingecko_markets_match_recorded_row(coingecko, shared_data):
     recorded = json.loads((shared_data / "api/coingecko/coins_markets_bitcoin_usd_2021-05-15.json").read_text())[0]
-    frame = cg.parse_markets([row for page in coingecko.markets_pages(top=10) for row in page])
-    row = frame.row(0, named=True)
-    assert (row["symbol"], row["price"], row["market_cap"], row["market_cap_rank"]) == (
-        "BTC", recorded["current_price"], recorded["market_cap"], recorded["market_cap_rank"])
-    assert row["time"] == dt.datetime(2021, 5, 15, 15, 59, 43, 867000, tzinfo=dt.UTC)
+    rows = [row for page in coingecko.markets(["bitcoin"]) for row in page]
+    at = dt.datetime(2021, 5, 15, 16, 1, 4, tzinfo=dt.UTC)
+    snapshot, missing = cg.market_snapshot(rows, [Coin(1, "bitcoin", "BTC")], at=at)
+    row = snapshot.row(0, named=True)
+    assert (row["asset_id"], row["price"], row["market_cap"], row["market_cap_rank"]) == (
+        1, recorded["current_price"], recorded["market_cap"], recorded["market_cap_rank"])
+    assert row["time"] == dt.datetime(2021, 5, 15, 15, 59, 43, 867000, tzinfo=dt.UTC)  # the price's own time
+    assert missing == {}
 
 
 @pytest.mark.parametrize("name", ["coins_markets_bitcoin_myr_2021-05-15.json", "coins_markets_bitcoin_ethereum_eth_2021-05-15.json"])
 def test_coingecko_markets_other_currencies_parse(shared_data, name):
-    rows = json.loads((shared_data / "api/coingecko" / name).read_text())
-    frame = cg.parse_markets(rows)
-    assert frame.get_column("coingecko_id").to_list() == [r["id"] for r in rows]
-    assert frame.get_column("price").to_list() == [float(r["current_price"]) for r in rows]
+    rows = _decoded(shared_data, name, list[cg.MarketRow])
+    recorded = json.loads((shared_data / "api/coingecko" / name).read_text())
+    assert [r.id for r in rows] == [r["id"] for r in recorded]
+    assert [r.current_price for r in rows] == [float(r["current_price"]) for r in recorded]
 
 
 def test_coingecko_market_chart_range_parses_recorded_series(coingecko, shared_data):
     recorded = json.loads((shared_data / "api/coingecko/market_chart_bitcoin_usd_90d_daily_2021-05-15.json").read_text())
-    data = coingecko.market_chart_range("bitcoin", dt.datetime(2021, 1, 1, tzinfo=dt.UTC), dt.datetime(2021, 6, 1, tzinfo=dt.UTC))
-    frame = cg.parse_market_chart(data, "btc")
+    chart = coingecko.market_chart_range("bitcoin", dt.datetime(2021, 1, 1, tzinfo=dt.UTC), dt.datetime(2021, 5, 16, tzinfo=dt.UTC))
+    frame = cg.chart_points(chart, Coin(1, "bitcoin", "BTC"))
     assert frame.height == len(recorded["prices"])
     assert frame.get_column("price").to_list() == [p[1] for p in recorded["prices"]]
     assert frame.get_column("volume_24h").to_list() == [p[1] for p in recorded["total_volumes"]]
+    # Each 00:00 point is the close of the day before; the last point is the price when recorded.
+    times = frame.get_column("time").to_list()
+    assert times[0] == dt.datetime(2021, 2, 14, 23, 59, 59, 999999, tzinfo=dt.UTC)
+    assert times[-1] == dt.datetime(2021, 5, 15, 14, 39, 54, tzinfo=dt.UTC)
 
 
 @pytest.mark.parametrize("name", ["market_chart_bitcoin_usd_30d_hourly_2021-05-15.json", "market_chart_bitcoin_usd_1d_5min_2021-05-15.json"])
 def test_coingecko_intraday_charts_parse(shared_data, name):
     recorded = json.loads((shared_data / "api/coingecko" / name).read_text())
-    frame = cg.parse_market_chart(recorded, "BTC")
-    assert frame.height == len({p[0] for p in recorded["prices"]})
-    daily = cg.daily_close(frame)
-    assert daily.get_column("time").dt.hour().max() == 0
-    assert daily.get_column("price")[-1] == recorded["prices"][-1][1]
+    frame = cg.chart_points(_decoded(shared_data, name, cg.MarketChart), Coin(1, "bitcoin", "BTC"))
+    assert frame.height == len({p[0] for p in recorded["prices"]})  # intraday points keep their own times
+    assert frame.get_column("price")[-1] == recorded["prices"][-1][1]
 
 
-def test_coingecko_ohlc_trending_global_and_simple_price(coingecko, shared_data):
-    candles = cg.parse_ohlc(coingecko.ohlc("bitcoin", 7), "btc")
-    recorded = json.loads((shared_data / "api/coingecko/ohlc_bitcoin_usd_7d_2021-05-15.json").read_text())
-    assert candles.get_column("close").to_list() == [c[4] for c in recorded]
-    trending = cg.parse_trending(coingecko.trending())
+def test_coingecko_trending_and_global(coingecko):
+    at = dt.datetime(2021, 5, 18, 14, 1, tzinfo=dt.UTC)
+    trending = cg.trending_rows(coingecko.trending(), at=at)
     assert trending.get_column("symbol").to_list()[:3] == ["MATIC", "SHIB", "SAFEMOON"]
-    glob = cg.parse_global(coingecko.global_market())
+    assert trending.get_column("coingecko_id").to_list()[0] == "matic-network"
+    glob = cg.global_row(coingecko.global_market())
     assert glob.get_column("active_cryptocurrencies")[0] == 7362
-    prices = cg.parse_simple_price(coingecko.simple_price(["bitcoin", "nonexistent"]), {"bitcoin": "BTC"})
-    assert prices.get_column("symbol").to_list() == ["BTC"]  # unknown ids are dropped by the API
-
-
-@pytest.mark.parametrize("name,vs", [
-    ("simple_price_bitcoin_usd_2021-05-15.json", "usd"),
-    ("simple_price_bitcoin_myr_2021-05-15.json", "myr"),
-    ("simple_price_bitcoin_eth_2021-08-13.json", "eth"),
-    ("simple_price_bitcoin_ethereum_usd_myr_2019.json", "usd"),
-    ("simple_price_ids_bitcoin_space_ethereum_usd_2021-05-15.json", "usd"),
-    ("simple_price_ids_btc_space_eth_space_ltc_multi_currency_with_spaces_2021-05-15.json", "usd"),
-])
-def test_coingecko_recorded_simple_prices_parse(shared_data, name, vs):
-    data = json.loads((shared_data / "api/coingecko" / name).read_text())
-    frame = cg.parse_simple_price(data, {"bitcoin": "BTC", "ethereum": "ETH"}, vs)
-    assert dict(zip(frame["symbol"], frame["price"], strict=True)) == {
-        {"bitcoin": "BTC", "ethereum": "ETH"}[k]: float(v[vs]) for k, v in data.items()}
-
-
-def test_coingecko_invalid_currency_body_is_rejected(shared_data):
-    data = json.loads((shared_data / "api/coingecko/simple_price_bitcoin_vs_currency_ethereum_invalid_2021-05-15.json").read_text())
-    with pytest.raises(ApiError, match=r"coingecko simple/price: no 'ethereum' price for 'bitcoin'"):
-        cg.parse_simple_price(data, {}, "ethereum")
 
 
 def test_coingecko_history_snapshot_is_refused_as_market_rows(shared_data):
-    data = json.loads((shared_data / "api/coingecko/coins_bitcoin_history_30-12-2017.json").read_text())
-    with pytest.raises(Exception, match=r"coingecko coins/markets: field '<body>': expected an array"):
-        cg.parse_markets(data)
+    with pytest.raises(MalformedResponse, match=r"Expected `array`, got `object`"):
+        _decoded(shared_data, "coins_bitcoin_history_30-12-2017.json", list[cg.MarketRow])
+
+
+def test_coingecko_renamed_and_truncated_fields_name_their_path(shared_data):
+    body = json.loads((shared_data / "api/coingecko/market_chart_bitcoin_usd_90d_daily_2021-05-15.json").read_text())
+    renamed = json.dumps({**{k: v for k, v in body.items() if k != "total_volumes"}, "volumes": body["total_volumes"]})
+    with pytest.raises(MalformedResponse) as info:
+        decode(renamed.encode(), cg.MarketChart, provider="coingecko", endpoint="coins/market_chart/range", strict=True)
+    assert info.value.field == "total_volumes"
+    body["prices"][3][1] = "49000"
+    with pytest.raises(MalformedResponse) as info:
+        decode(json.dumps(body).encode(), cg.MarketChart, provider="coingecko", endpoint="coins/market_chart/range", strict=True)
+    assert info.value.field == "prices[3][1]"
+    raw = (shared_data / "api/coingecko/market_chart_bitcoin_usd_90d_daily_2021-05-15.json").read_bytes()
+    with pytest.raises(TruncatedResponse):
+        decode(raw[: len(raw) // 2], cg.MarketChart, provider="coingecko", endpoint="coins/market_chart/range", strict=True)
 
 
 @pytest.mark.parametrize("path,params,message", [
@@ -210,7 +212,12 @@ def test_etherscan_window_limit_moves_startblock_without_duplicates(etherscan, s
 def test_coingecko_markets_paginate(coingecko, server, shared_data):
     eth_rows = json.loads((shared_data / "api/coingecko/coins_markets_bitcoin_ethereum_eth_2021-05-15.json").read_text())
     server.markets_rows = server.markets_rows + eth_rows
-    pages = list(coingecko.markets_pages(top=3, per_page=2))
+    pages = list(coingecko.top_markets(3, per_page=2))
     assert [len(p) for p in pages] == [2, 1]
     assert [p["page"] for _, e, p, _ in server.requests if e == "coins/markets"] == ["1", "2"]
-    assert len(list(coingecko.markets_pages(top=2, per_page=2))) == 1  # stops at ``top``
+    assert len(list(coingecko.top_markets(2, per_page=2))) == 1  # stops at ``top``
+    # By ids: 250 a call (the API's page size), the same sorted ids always the same URL.
+    ids = [f"coin-{i:03d}" for i in range(300)]
+    list(coingecko.markets(reversed(ids)))
+    asked = [p["ids"].split(",") for _, e, p, _ in server.requests if e == "coins/markets" and "ids" in p]
+    assert [len(a) for a in asked] == [250, 50] and asked[0] + asked[1] == ids

@@ -22,12 +22,12 @@ MARKETS = "coins/markets"
 
 
 def _markets(client):
-    return [r for page in client.markets_pages(top=5) for r in page]
+    return [r for page in client.top_markets(5) for r in page]
 
 
 def test_429_retry_after_is_honoured(coingecko, server, sleeps):
     server.fault("coingecko", MARKETS, "429", times=2, retry_after=0.2)
-    assert _markets(coingecko)[0]["id"] == "bitcoin"
+    assert _markets(coingecko)[0].id == "bitcoin"
     assert server.calls("coingecko", MARKETS) == 3
     assert [s for s in sleeps if s >= 0.2][:2] == pytest.approx([0.2, 0.2], abs=0.06)
 
@@ -35,7 +35,7 @@ def test_429_retry_after_is_honoured(coingecko, server, sleeps):
 def test_500_and_timeout_are_retried_with_backoff(coingecko, server, sleeps):
     server.fault("coingecko", MARKETS, "500")
     server.fault("coingecko", MARKETS, "timeout")
-    assert _markets(coingecko)[0]["id"] == "bitcoin"
+    assert _markets(coingecko)[0].id == "bitcoin"
     assert server.calls("coingecko", MARKETS) == 3
     assert len(sleeps) == 2 and all(0 < s <= 0.05 + 0.01 for s in sleeps)
 
@@ -57,22 +57,22 @@ def test_retry_after_beyond_the_limit_fails_fast(coingecko, server):
 
 def test_truncated_json_is_retried_then_named(coingecko, server):
     server.fault("coingecko", MARKETS, "truncate")
-    assert _markets(coingecko)[0]["id"] == "bitcoin"
+    assert _markets(coingecko)[0].id == "bitcoin"
     server.fault("coingecko", "global", "truncate", times=3)
     with pytest.raises(TruncatedResponse, match=r"coingecko global: JSON body ends early"):
         coingecko.global_market()
 
 
 def test_renamed_field_is_a_clear_error_and_not_retried(coingecko, server):
-    server.fault("coingecko", MARKETS, "rename:current_price:price")
-    with pytest.raises(MalformedResponse, match=r"coingecko coins/markets: field '\[0\].current_price': missing"):
+    server.fault("coingecko", MARKETS, "rename:id:coin")
+    with pytest.raises(MalformedResponse, match=r"coingecko coins/markets: field '\[0\].id': missing"):
         _markets(coingecko)
     assert server.calls("coingecko", MARKETS) == 1
     server.fault("coingecko", "coins/market_chart/range", "rename:prices:price")
     import datetime as dt
 
     with pytest.raises(MalformedResponse, match=r"field 'prices': missing") as info:
-        coingecko.market_chart_range("bitcoin", dt.datetime(2021, 1, 1), dt.datetime(2021, 6, 1))
+        coingecko.market_chart_range("bitcoin", dt.datetime(2021, 1, 1, tzinfo=dt.UTC), dt.datetime(2021, 6, 1, tzinfo=dt.UTC))
     assert (info.value.provider, info.value.endpoint, info.value.field) == ("coingecko", "coins/market_chart/range", "prices")
 
 
@@ -86,7 +86,7 @@ def test_breaker_opens_then_half_open_probe_closes_it(coingecko, server):
         coingecko.global_market()
     assert server.calls("coingecko") == calls  # refused without touching the provider
     time.sleep(0.35)
-    assert cg.parse_global(coingecko.global_market()).height == 1  # the probe succeeds
+    assert cg.global_row(coingecko.global_market()).height == 1  # the probe succeeds
     assert coingecko.http.breaker.state == "closed"
 
 
@@ -127,12 +127,12 @@ def test_errors_are_never_cached(coingecko, server):
     server.fault("coingecko", "global", "rename:data:payload")
     with pytest.raises(MalformedResponse, match="field 'data': missing"):
         coingecko.global_market()
-    assert cg.parse_global(coingecko.global_market()).height == 1  # the renamed body was not cached
-    server.fault("coingecko", "coins/ohlc", "500", times=3)
+    assert cg.global_row(coingecko.global_market()).height == 1  # the renamed body was not cached
+    server.fault("coingecko", "search/trending", "500", times=3)
     with pytest.raises(TransientError):
-        coingecko.ohlc("bitcoin", 7)
-    assert cg.parse_ohlc(coingecko.ohlc("bitcoin", 7), "BTC").height > 0
-    assert server.calls("coingecko", "coins/ohlc") == 4
+        coingecko.trending()
+    assert len(coingecko.trending().coins) == 7
+    assert server.calls("coingecko", "search/trending") == 4
 
 
 def test_postgres_cache_is_shared_across_processes(server, db_url):
@@ -141,14 +141,14 @@ def test_postgres_cache_is_shared_across_processes(server, db_url):
         "from pipelines.coingecko.settings import CoinGeckoSettings; from pipelines.http import PostgresStore; "
         "from warehouse.settings import DatabaseUrl; "
         "c = CoinGeckoClient(CoinGeckoSettings(api_key='', plan='public', base_url=sys.argv[1]), store=PostgresStore(DatabaseUrl(sys.argv[2]))); "
-        "print(c.global_market()['data']['active_cryptocurrencies'])"
+        "print(c.global_market().data.active_cryptocurrencies)"
     )
     out = subprocess.run([sys.executable, "-c", script, server.coingecko_url, db_url.url], cwd=ROOT,
                          capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "7362"
     client = CoinGeckoClient(CoinGeckoSettings(api_key="", plan="public", base_url=server.coingecko_url),
                              store=PostgresStore(db_url), policy=fast_policy())
-    assert client.global_market()["data"]["active_cryptocurrencies"] == 7362
+    assert client.global_market().data.active_cryptocurrencies == 7362
     assert server.calls("coingecko", "global") == 1
     assert client.http.cache_stats.hit_rate == 1.0
     client.close()
@@ -160,10 +160,11 @@ def _bucket_waits(store, key: str) -> list[float]:
 
 def test_postgres_token_bucket_budget_is_shared(db_url):
     first, second = PostgresStore(db_url), PostgresStore(db_url)  # two "processes", one budget
-    waits = [first.take_token("cg:test", 10.0, 2.0), second.take_token("cg:test", 10.0, 2.0),
-             first.take_token("cg:test", 10.0, 2.0), second.take_token("cg:test", 10.0, 2.0)]
+    waits = [first.take_token("cg:test", 1.0, 2.0), second.take_token("cg:test", 1.0, 2.0),
+             first.take_token("cg:test", 1.0, 2.0), second.take_token("cg:test", 1.0, 2.0)]
     assert waits[:2] == [0.0, 0.0]
-    assert waits[2] == pytest.approx(0.1, abs=0.03) and waits[3] == pytest.approx(0.2, abs=0.03)
+    # Each later caller waits one more token's refill (1 s), less the time the calls took.
+    assert waits[2] == pytest.approx(1.0, abs=0.2) and waits[3] == pytest.approx(2.0, abs=0.2)
 
 
 def test_redis_token_bucket_and_cache():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from pipelines.coingecko import helpers as cg
@@ -42,7 +40,7 @@ def test_coingecko_key_header_reaches_the_server(shared_data, plan, header):
     with ProviderServer(shared_data, coingecko_key=(header, "secret")) as srv:
         good = cg.CoinGeckoClient(CoinGeckoSettings(api_key="secret", plan=plan, base_url=srv.coingecko_url),
                                   store=MemoryStore(), policy=fast_policy())
-        assert cg.parse_global(good.global_market()).height == 1
+        assert cg.global_row(good.global_market()).height == 1
         wrong = "pro" if plan == "demo" else "demo"
         bad = cg.CoinGeckoClient(CoinGeckoSettings(api_key="secret", plan=wrong, base_url=srv.coingecko_url + "/"),
                                  store=MemoryStore(), policy=fast_policy())
@@ -76,20 +74,3 @@ def test_state_store_follows_the_environment(monkeypatch, db_url):
     assert isinstance(store_from_env(db_url), PostgresStore)
     monkeypatch.setenv("CRYPTO_RISK_REDIS_URL", "redis://127.0.0.1:6379/15")
     assert isinstance(store_from_env(db_url), RedisStore)
-
-
-def test_simulated_and_real_frames_have_the_same_shapes(shared_data):
-    import json
-
-    from pipelines import simulated
-
-    load = lambda n: json.loads((shared_data / "api/coingecko" / n).read_text())  # noqa: E731
-    pairs = [
-        (simulated.markets(), cg.parse_markets(load("coins_markets_bitcoin_usd_2021-05-15.json"))),
-        (simulated.trending(), cg.parse_trending(load("search_trending_2021-05-18.json"))),
-        (simulated.global_market(), cg.parse_global(load("global_2021-05-18.json"))),
-        (simulated.prices(["BTC"], dt.date(2021, 1, 1), dt.date(2021, 1, 5)),
-         cg.parse_market_chart(load("market_chart_bitcoin_usd_90d_daily_2021-05-15.json"), "BTC")),
-    ]
-    for sim, real in pairs:
-        assert sim.schema == real.schema

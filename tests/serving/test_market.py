@@ -129,10 +129,12 @@ def test_health_and_metrics(client, alice, db_url):
     write_price_partition(db_url, "BTC", DAY, [1.0])
     with transaction(db_url) as conn:
         conn.execute(sa.update(sa.table("price_history", sa.column("time"))).values(time=sa.func.now()))
-        conn.execute(provider_health.insert().values(provider="coingecko", ok=True, status_code=200, latency_ms=12.0))
+        conn.execute(provider_health.insert().values(provider="coingecko", ok=True, status_code=200, latency_ms=12.0,
+                                                     quota_used=9_700, quota_limit=10_000, quota_period="2026-12"))
     body = client.get("/health").json()
     assert body["status"] == "ok" and body["prices"]["stale"] is False
     assert body["providers"][0]["provider"] == "coingecko"
+    assert body["providers"][0]["quota"] == {"period": "2026-12", "used": 9_700, "limit": 10_000, "remaining": 300}
     client.get("/api/v1/portfolios", headers=alice.headers)
     text = client.get("/metrics").text
     assert "crypto_risk_request_duration_seconds_bucket" in text and 'path="/api/v1/portfolios"' in text

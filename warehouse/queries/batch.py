@@ -23,7 +23,6 @@ from warehouse.models import (
     portfolio_holdings,
     portfolios,
     provider_health,
-    wallets,
 )
 
 # --- holdings ------------------------------------------------------------------------------------
@@ -61,18 +60,6 @@ def asset_table(conn: Connection) -> pl.DataFrame:
     return pl.DataFrame(
         [tuple(r) for r in rows], schema={"asset_id": pl.Int32, "symbol": pl.String}, orient="row"
     )
-
-
-def linked_wallets(conn: Connection) -> list[sa.Row]:
-    return conn.execute(
-        sa.select(wallets.c.id, wallets.c.portfolio_id, wallets.c.chain_id, wallets.c.address, wallets.c.last_synced_at)
-        .order_by(wallets.c.id)
-    ).all()
-
-
-def mark_wallets_synced(conn: Connection, wallet_ids: Sequence[int], at: dt.datetime) -> None:
-    if wallet_ids:
-        conn.execute(sa.update(wallets).where(wallets.c.id.in_(list(wallet_ids))).values(last_synced_at=at))
 
 
 def sync_wallet_holdings(conn: Connection, frame: pl.DataFrame) -> list[int]:

@@ -14,7 +14,8 @@ from warehouse.timescale import features_enabled
 # The newest probe per provider; the (provider, checked_at DESC) index serves it.
 _LATEST_PROBES = sa.text(
     """
-    SELECT DISTINCT ON (provider) provider, checked_at, ok, status_code, latency_ms, error_rate, error
+    SELECT DISTINCT ON (provider) provider, checked_at, ok, status_code, latency_ms, error_rate, error,
+           quota_used, quota_limit, quota_period
     FROM provider_health ORDER BY provider, checked_at DESC
     """
 )

@@ -6,9 +6,11 @@ aggregates under TimescaleDB and plain views otherwise: the same query works on 
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import datetime
 from typing import Any
 
+import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -201,3 +203,12 @@ def trending(conn: Connection, *, limit: int, offset: int) -> Page:
         .order_by(trending_coins.c.rank)
     )
     return paged(conn, query, limit=limit, offset=offset)
+
+
+def latest_snapshots(conn: Connection, since: dt.datetime) -> pl.DataFrame:
+    """Each asset's newest ``market_snapshots`` row since ``since``."""
+    found = conn.execute(sa.text(
+        "SELECT DISTINCT ON (asset_id) asset_id, price, market_cap, market_cap_rank FROM market_snapshots "
+        "WHERE time >= :since ORDER BY asset_id, time DESC"), {"since": since}).all()
+    return pl.DataFrame([tuple(r) for r in found], orient="row", schema={
+        "asset_id": pl.Int32, "price": pl.Float64, "market_cap": pl.Float64, "market_cap_rank": pl.Int32})

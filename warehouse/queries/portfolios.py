@@ -7,6 +7,7 @@ listener hears of it exactly when it commits: ``portfolio_updates`` for the owne
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -353,3 +354,11 @@ def summary(conn: Connection, user_id: int, portfolio_id: int) -> dict[str, Any]
         "positions": positions,
         "unpriced": [p["symbol"] for p in positions if p["value"] is None],
     }
+
+
+def owners(conn: Connection, portfolio_ids: Sequence[int]) -> list[tuple[int, int]]:
+    """(portfolio id, owner's user id) of ``portfolio_ids``, in id order."""
+    if not portfolio_ids:
+        return []
+    query = sa.select(portfolios.c.id, portfolios.c.user_id).where(portfolios.c.id.in_(list(portfolio_ids)))
+    return [tuple(r) for r in conn.execute(query.order_by(portfolios.c.id))]

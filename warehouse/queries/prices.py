@@ -8,11 +8,13 @@ from typing import NamedTuple
 
 import numpy as np
 import polars as pl
+import sqlalchemy as sa
 from psycopg.rows import class_row
 from sqlalchemy.engine import Connection
 
-from warehouse import copy_binary
+from warehouse import copy_binary, writes
 from warehouse.engine import raw_psycopg
+from warehouse.models import price_history, price_quarantine
 from warehouse.timescale import SERIES, bucket_start
 
 # One index probe per asset (newest row of its (asset_id, time) index), not a scan of the table,
@@ -95,3 +97,74 @@ def close_matrix(conn: Connection, asset_ids: Sequence[int], start: dt.datetime,
     if long.height == 0:
         return pl.DataFrame({"time": []}, schema={"time": pl.Datetime("us", "UTC")})
     return long.pivot(on="asset_id", index="time", values="close").sort("time")
+
+
+# --- writes ---------------------------------------------------------------------------------------
+
+# The last stored price of each asset before an instant: the earlier neighbour a new batch's
+# first point is screened against (pipelines.prices.screen).
+_LAST_BEFORE = """
+    SELECT a.asset_id, p.price
+    FROM unnest(%(ids)s::integer[]) AS a(asset_id)
+    CROSS JOIN LATERAL (
+        SELECT price FROM price_history h
+        WHERE h.asset_id = a.asset_id AND h.time < %(before)s AND h.time >= %(since)s ORDER BY time DESC LIMIT 1
+    ) p
+"""
+NEIGHBOUR_LOOKBACK = dt.timedelta(days=3)
+
+
+def last_before(conn: Connection, asset_ids: Sequence[int], before: dt.datetime) -> pl.DataFrame:
+    """``asset_id, price``: each asset's newest stored price before ``before`` (within 3 days)."""
+    with raw_psycopg(conn).cursor() as cur:
+        found = cur.execute(_LAST_BEFORE, {"ids": list(asset_ids), "before": before,
+                                           "since": before - NEIGHBOUR_LOOKBACK}, prepare=False).fetchall()
+    return pl.DataFrame(found, schema={"asset_id": pl.Int32, "price": pl.Float64}, orient="row")
+
+
+def replace_days(conn: Connection, points: pl.DataFrame, start: dt.datetime, end: dt.datetime) -> writes.Coverage:
+    """Rewrite the (asset, day) pairs of [start, end) that ``points`` covers; keep the rest."""
+    return writes.replace_covered(conn, "price_history", points, start=start, end=end)
+
+
+def upsert_points(conn: Connection, points: pl.DataFrame) -> int:
+    """Add or update points by (asset, time) and delete nothing (the 5-minute tick)."""
+    return writes.upsert_frame(conn, "price_history", points)
+
+
+def quarantine(conn: Connection, refused: pl.DataFrame) -> int:
+    """Keep refused points (``asset_id, time, source, price, reason``) for review."""
+    if refused.height == 0:
+        return 0
+    return writes.upsert_frame(conn, "price_quarantine", refused.select("asset_id", "time", "source", "price", "reason"))
+
+
+def quarantined(conn: Connection, start: dt.datetime, end: dt.datetime) -> pl.DataFrame:
+    """Points quarantined with a time in [start, end)."""
+    q = price_quarantine.c
+    found = conn.execute(sa.select(q.asset_id, q.time, q.source, q.price, q.reason)
+                         .where(q.time >= start, q.time < end).order_by(q.asset_id, q.time)).all()
+    return pl.DataFrame([tuple(r) for r in found], orient="row", schema={
+        "asset_id": pl.Int32, "time": pl.Datetime("us", "UTC"), "source": pl.String, "price": pl.Float64,
+        "reason": pl.String})
+
+
+_LATEST_IN = """
+    SELECT a.asset_id, p.time, p.price, p.source
+    FROM unnest(%(ids)s::integer[]) AS a(asset_id)
+    CROSS JOIN LATERAL (
+        SELECT time, price, source FROM price_history h
+        WHERE h.asset_id = a.asset_id AND h.time >= %(since)s AND h.time < %(until)s ORDER BY time DESC LIMIT 1
+    ) p
+"""
+
+
+def latest_in(conn: Connection, asset_ids: Sequence[int], since: dt.datetime, until: dt.datetime) -> list[LatestPrice]:
+    """Each asset's newest price in [since, until) (assets without one are left out)."""
+    with raw_psycopg(conn).cursor(row_factory=class_row(LatestPrice)) as cur:
+        return cur.execute(_LATEST_IN, {"ids": list(asset_ids), "since": since, "until": until}, prepare=False).fetchall()
+
+
+def newest_time(conn: Connection) -> dt.datetime | None:
+    """The time of the newest stored price (None before the first ingest)."""
+    return conn.execute(sa.select(sa.func.max(price_history.c.time))).scalar()

@@ -1,0 +1,259 @@
+"""Risk models past rolling windows: EWMA, GARCH(1,1)-t, filtered historical simulation and Monte
+Carlo, for many series at once, with their daily VaR forecasts for out-of-sample backtests.
+
+Every model is fitted on the same trailing ``window`` returns as the other window metrics. Keys
+(annualized decimal volatilities, positive loss fractions for VaR / ES):
+
+- ``volatility_ewma``: RiskMetrics EWMA (lambda 0.94), next-day forecast, annualized.
+- ``volatility_garch`` / ``volatility_garch_10d``: GARCH(1,1)-t, next-day variance forecast and the
+  mean of the next 10 days' variance forecasts, annualized.
+- ``var_{95,99}_ewma`` / ``es_..._ewma``: zero-mean Gaussian on the EWMA volatility.
+- ``var_{95,99}_fhs`` / ``es_..._fhs``: filtered historical simulation on the GARCH fit.
+- ``var_{95,99}_mc`` / ``es_..._mc``: Monte Carlo from a multivariate Student-t of the assets.
+- each with a ``_10d`` twin: 10-day loss (EWMA by its flat forecast, FHS and MC simulated).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from assets.metrics.backtest import CoverageBacktest, coverage_backtest, historical_var_forecasts
+from assets.metrics.constants import (
+    ANNUALIZATION,
+    FHS_SIMULATIONS,
+    MC_REFIT_DAYS,
+    MC_SIMULATIONS,
+    MIN_BACKTEST_DAYS,
+    MODEL_HORIZON_DAYS,
+    SIMULATION_SEED,
+    VAR_LEVELS,
+)
+from assets.metrics.ewma import ewma_variance, gaussian_var_es
+from assets.metrics.fhs import fhs_var_es
+from assets.metrics.garch import BACKCAST_DAYS, GarchFit, fit_garch
+from assets.metrics.monte_carlo import mc_var_es
+from assets.metrics.student_t import StudentT, fit_student_t
+
+#: The models of the VaR backtest comparison, in report order.
+BACKTEST_MODELS: tuple[str, ...] = ("historical", "ewma", "fhs", "mc")
+
+
+def _pct(level: float) -> int:
+    return round(level * 100)
+
+
+def model_keys() -> tuple[str, ...]:
+    """Keys added to every metric set by :func:`series_models` and :func:`mc_metrics`."""
+    keys = ["volatility_ewma", "volatility_garch", "volatility_garch_10d"]
+    for model in ("ewma", "fhs", "mc"):
+        for suffix in ("", "_10d"):
+            for level in VAR_LEVELS:
+                keys += [f"var_{_pct(level)}_{model}{suffix}", f"es_{_pct(level)}_{model}{suffix}"]
+    return tuple(keys)
+
+
+@dataclass(frozen=True)
+class SeriesModels:
+    """EWMA and GARCH-based values of ``K`` series: ``values`` key -> ``(K,)``, ``reasons`` key ->
+    object ``(K,)`` (None where computed), and the GARCH fit itself."""
+
+    values: dict[str, np.ndarray]
+    reasons: dict[str, np.ndarray]
+    garch: GarchFit
+
+
+def series_models(rw: np.ndarray, *, seed: int = SIMULATION_SEED) -> SeriesModels:
+    """EWMA and GARCH(1,1)-t / FHS values of each column of the window returns ``rw`` ``(W, K)``.
+
+    Columns with a NaN get NaN (the caller explains them, as for the other window metrics).
+    """
+    k = rw.shape[1]
+    values: dict[str, np.ndarray] = {}
+    reasons: dict[str, np.ndarray] = {}
+    none = np.full(k, None, dtype=object)
+
+    sigma = np.sqrt(ewma_variance(rw)[-1])
+    values["volatility_ewma"] = sigma * np.sqrt(ANNUALIZATION)
+    for level in VAR_LEVELS:
+        for suffix, horizon in (("", 1), ("_10d", MODEL_HORIZON_DAYS)):
+            var, es = gaussian_var_es(sigma, level, horizon)
+            values[f"var_{_pct(level)}_ewma{suffix}"] = var
+            values[f"es_{_pct(level)}_ewma{suffix}"] = es
+    for key in list(values):
+        reasons[key] = none
+
+    fit = fit_garch(rw)
+    forecast = fit.forecast_variance(MODEL_HORIZON_DAYS)
+    values["volatility_garch"] = np.sqrt(forecast[0] * ANNUALIZATION)
+    values["volatility_garch_10d"] = np.sqrt(forecast.mean(axis=0) * ANNUALIZATION)
+    one, multi = fhs_var_es(fit, VAR_LEVELS, MODEL_HORIZON_DAYS, FHS_SIMULATIONS, np.random.default_rng(seed))
+    for level in VAR_LEVELS:
+        for suffix, result in (("", one), ("_10d", multi)):
+            values[f"var_{_pct(level)}_fhs{suffix}"], values[f"es_{_pct(level)}_fhs{suffix}"] = result[level]
+    for key in values:
+        if key not in reasons:
+            reasons[key] = fit.reasons
+    return SeriesModels(values, reasons, fit)
+
+
+def _mc_fit(aw: np.ndarray) -> tuple[StudentT | None, np.ndarray, str | None]:
+    """The multivariate t of the window's usable assets (full window, moving), or why none."""
+    with np.errstate(invalid="ignore"):
+        usable = ~np.isnan(aw).any(axis=0) & (np.nanmax(aw, axis=0) != np.nanmin(aw, axis=0))
+    n = int(usable.sum())
+    if n == 0:
+        return None, usable, "no asset has returns over the whole window"
+    if n >= aw.shape[0]:
+        return None, usable, f"a multivariate t of {n} assets needs more than {n} returns, {aw.shape[0]} in the window"
+    try:
+        model = fit_student_t(aw[:, usable])
+    except ValueError as exc:
+        return None, usable, f"multivariate t not fitted: {exc}"
+    if not model.converged:
+        return None, usable, "multivariate t fit did not converge"
+    return model, usable, None
+
+
+@dataclass(frozen=True)
+class MonteCarlo:
+    """Monte Carlo values of the assets and the portfolios (key -> array) with reasons."""
+
+    assets: dict[str, np.ndarray]
+    asset_reasons: dict[str, np.ndarray]
+    portfolios: dict[str, np.ndarray]
+    portfolio_reasons: dict[str, np.ndarray]
+    model: StudentT | None
+
+
+def mc_metrics(aw: np.ndarray, weights: np.ndarray, symbols, *, seed: int = SIMULATION_SEED) -> MonteCarlo:
+    """Monte Carlo VaR / ES of each asset and of each portfolio's current weights ``(K, N)``."""
+    n, k = aw.shape[1], weights.shape[0]
+    keys = [key for key in model_keys() if key.endswith(("_mc", "_mc_10d"))]
+    model, usable, why = _mc_fit(aw)
+    a_vals = {key: np.full(n, np.nan) for key in keys}
+    p_vals = {key: np.full(k, np.nan) for key in keys}
+    a_why = np.full(n, why, dtype=object)
+    p_why = np.full(k, why, dtype=object)
+    if model is not None:
+        a_why[~usable] = "not in the Monte Carlo model: no returns over part of the window or no variance"
+        a_why[usable] = None
+        held_out = (weights > 0) & ~usable[None, :]
+        p_why[:] = None
+        p_why[~(weights.sum(axis=1) > 0)] = "the portfolio holds nothing"
+        for i in np.flatnonzero(held_out.any(axis=1)):
+            names = ", ".join(s for s, b in zip(symbols, held_out[i], strict=True) if b)
+            p_why[i] = f"holding(s) {names} have no returns over part of the window or no variance"
+        w = weights[:, usable]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            w = w / w.sum(axis=1, keepdims=True)
+        result = mc_var_es(
+            model, np.nan_to_num(w), VAR_LEVELS, MODEL_HORIZON_DAYS, MC_SIMULATIONS, np.random.default_rng(seed)
+        )
+        for who, vals, mask in (("assets", a_vals, usable), ("portfolios", p_vals, slice(None))):
+            one, multi = result[who]
+            for level in VAR_LEVELS:
+                for suffix, res in (("", one), ("_10d", multi)):
+                    var, es = res[level]
+                    vals[f"var_{_pct(level)}_mc{suffix}"][mask] = var
+                    vals[f"es_{_pct(level)}_mc{suffix}"][mask] = es
+        for vals in p_vals.values():
+            vals[p_why != None] = np.nan  # noqa: E711
+    return MonteCarlo(a_vals, dict.fromkeys(keys, a_why), p_vals, dict.fromkeys(keys, p_why), model)
+
+
+def left_align(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each column moved up to start at row 0 (NaN after its end), and the row it started on."""
+    present = ~np.isnan(x)
+    first = np.where(present.any(axis=0), np.argmax(present, axis=0), x.shape[0])
+    return _shift_up(x, first), first
+
+
+def _shift_up(x: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Column j's rows from ``first[j]`` on, moved to row 0 (NaN below)."""
+    t, k = x.shape
+    rows = first[None, :] + np.arange(t)[:, None]
+    return np.where(rows < t, x[np.minimum(rows, t - 1), np.arange(k)], np.nan)
+
+
+def _mc_forecasts(ar: np.ndarray, prices: np.ndarray, quantities: np.ndarray, window: int, level: float) -> np.ndarray:
+    """Daily one-day MC VaR forecasts ``(T, K)`` of the portfolios from a multivariate t re-fitted
+    every :data:`MC_REFIT_DAYS` on the previous ``window`` asset returns; day t uses the weights of
+    the close before it. The portfolio's return under the model is exactly t-distributed, so the
+    forecast is that t's quantile (the simulation would only add noise to the test)."""
+    t_len, k = ar.shape[0], quantities.shape[0]
+    out = np.full((t_len, k), np.nan)
+    z = {}
+    model = None
+    for start in range(window, t_len, MC_REFIT_DAYS):
+        aw = ar[start - window : start]
+        with np.errstate(invalid="ignore"):
+            usable = ~np.isnan(aw).any(axis=0) & (np.nanmax(aw, axis=0) != np.nanmin(aw, axis=0))
+        if not usable.any() or usable.sum() >= window:
+            continue
+        prev = model if model is not None and len(model.mu) == usable.sum() else None
+        try:
+            model = fit_student_t(aw[:, usable], start=prev)
+        except ValueError:
+            model = None
+            continue
+        stop = min(start + MC_REFIT_DAYS, t_len)
+        if model.nu not in z:
+            z[model.nu] = stats.t.ppf(1.0 - level, model.nu)
+        value = prices[start:stop][:, None, :] * quantities[None, :, :]  # (days, K, N) at the prior close
+        total = value.sum(axis=2)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            w = value[:, :, usable] / total[:, :, None]
+        chol = np.linalg.cholesky(model.shape)
+        scale = np.sqrt(np.sum((w @ chol) ** 2, axis=2))
+        var = -(w @ model.mu + scale * z[model.nu])
+        held_out = ((quantities > 0) & ~usable[None, :]).any(axis=1)
+        var[:, held_out] = np.nan
+        out[start:stop] = var
+    return out
+
+
+def model_backtests(
+    pr: np.ndarray, ar: np.ndarray, prices: np.ndarray, quantities: np.ndarray, window: int
+) -> dict[str, dict[float, CoverageBacktest]]:
+    """Out-of-sample VaR backtests of every model on the portfolio returns ``pr`` ``(T, K)``.
+
+    Test days are those with a full ``window`` of returns before them (as the historical
+    backtest's). Historical VaR re-estimates daily; EWMA filters daily from a start on the first
+    returns; GARCH-FHS is fitted once on each portfolio's first ``window`` returns and filtered
+    forward with those parameters (no refit, so no day is forecast with data from after it), its
+    quantile taken over the previous ``window`` standardized residuals; MC re-fits its t every
+    :data:`MC_REFIT_DAYS`.
+    """
+    aligned, first = left_align(pr)
+    t_len = aligned.shape[0]
+    test = np.arange(t_len)[:, None] >= window
+    out: dict[str, dict[float, CoverageBacktest]] = {m: {} for m in BACKTEST_MODELS}
+    sigma = np.sqrt(ewma_variance(aligned, backcast_days=min(BACKCAST_DAYS, window))[:-1])
+
+    enough = np.sum(~np.isnan(aligned), axis=0) >= window + MIN_BACKTEST_DAYS
+    fit_reasons = np.full(aligned.shape[1], None, dtype=object)
+    garch_sigma = np.full_like(aligned, np.nan)
+    z = np.full_like(aligned, np.nan)
+    mu = np.full(aligned.shape[1], np.nan)
+    if enough.any() and window <= t_len:
+        fit = fit_garch(aligned[:window, enough])
+        h, _ = fit.filter(aligned[:, enough])
+        garch_sigma[:, enough] = np.sqrt(h)
+        z[:, enough] = (aligned[:, enough] - fit.mu) / garch_sigma[:, enough]
+        mu[enough] = fit.mu
+        fit_reasons[enough] = fit.reasons
+    mc = {lvl: _shift_up(_mc_forecasts(ar, prices, quantities, window, lvl), first) for lvl in VAR_LEVELS}
+    for level in VAR_LEVELS:
+        forecasts = {
+            "historical": historical_var_forecasts(aligned, level, window),
+            "ewma": np.where(test, gaussian_var_es(sigma, level)[0], np.nan),
+            "fhs": np.where(test, garch_sigma * historical_var_forecasts(z, level, window) - mu, np.nan),
+            "mc": np.where(test, mc[level], np.nan),
+        }
+        for model, f in forecasts.items():
+            reasons = fit_reasons if model == "fhs" else None
+            out[model][level] = coverage_backtest(aligned, f, level, model, MIN_BACKTEST_DAYS, reasons)
+    return out

@@ -5,14 +5,10 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from assets.metrics._arrays import moving_columns
 from assets.metrics.constants import REGIME_MARGIN, TAIL_QUANTILE
 from assets.metrics.correlation import correlation_matrix
 from assets.metrics.rolling import rolling_reduce
-
-
-def _usable(r: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
-        return ~np.isnan(r).any(axis=0) & (np.max(r, axis=0) != np.min(r, axis=0))
 
 
 def lower_tail_dependence(returns, q: float = TAIL_QUANTILE) -> np.ndarray:
@@ -35,7 +31,7 @@ def lower_tail_dependence(returns, q: float = TAIL_QUANTILE) -> np.ndarray:
     t, n = r.shape
     k = int(np.floor(q * t))
     out = np.full((n, n), np.nan)
-    ok = _usable(r)
+    ok = moving_columns(r)
     if k < 1 or not ok.any():
         return out
     ranks = np.argsort(np.argsort(r[:, ok], axis=0, kind="stable"), axis=0, kind="stable")
@@ -50,7 +46,7 @@ def spearman_matrix(returns) -> np.ndarray:
     NaN rows and columns for series with NaN or zero variance.
     """
     r = np.asarray(returns, dtype=np.float64)
-    ok = _usable(r)
+    ok = moving_columns(r)
     out = np.full((r.shape[1],) * 2, np.nan)
     if ok.any():
         out[np.ix_(ok, ok)] = correlation_matrix(stats.rankdata(r[:, ok], axis=0))

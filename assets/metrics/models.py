@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from assets.metrics._arrays import moving_columns
 from assets.metrics.backtest import CoverageBacktest, coverage_backtest, historical_var_forecasts
 from assets.metrics.constants import (
     ANNUALIZATION,
@@ -101,8 +102,7 @@ def series_models(rw: np.ndarray, *, seed: int = SIMULATION_SEED) -> SeriesModel
 
 def _mc_fit(aw: np.ndarray) -> tuple[StudentT | None, np.ndarray, str | None]:
     """The multivariate t of the window's usable assets (full window, moving), or why none."""
-    with np.errstate(invalid="ignore"):
-        usable = ~np.isnan(aw).any(axis=0) & (np.nanmax(aw, axis=0) != np.nanmin(aw, axis=0))
+    usable = moving_columns(aw)
     n = int(usable.sum())
     if n == 0:
         return None, usable, "no asset has returns over the whole window"
@@ -189,8 +189,7 @@ def _mc_forecasts(ar: np.ndarray, prices: np.ndarray, quantities: np.ndarray, wi
     model = None
     for start in range(window, t_len, MC_REFIT_DAYS):
         aw = ar[start - window : start]
-        with np.errstate(invalid="ignore"):
-            usable = ~np.isnan(aw).any(axis=0) & (np.nanmax(aw, axis=0) != np.nanmin(aw, axis=0))
+        usable = moving_columns(aw)
         if not usable.any() or usable.sum() >= window:
             continue
         prev = model if model is not None and len(model.mu) == usable.sum() else None
@@ -215,45 +214,61 @@ def _mc_forecasts(ar: np.ndarray, prices: np.ndarray, quantities: np.ndarray, wi
     return out
 
 
-def model_backtests(
+def model_var_forecasts(
     pr: np.ndarray, ar: np.ndarray, prices: np.ndarray, quantities: np.ndarray, window: int
-) -> dict[str, dict[float, CoverageBacktest]]:
-    """Out-of-sample VaR backtests of every model on the portfolio returns ``pr`` ``(T, K)``.
+) -> tuple[dict[float, dict[str, np.ndarray]], np.ndarray, np.ndarray]:
+    """Daily one-day VaR forecasts of every model for the portfolio returns ``pr`` ``(T, K)``.
 
-    Test days are those with a full ``window`` of returns before them (as the historical
-    backtest's). Historical VaR re-estimates daily; EWMA filters daily from a start on the first
-    returns; GARCH-FHS is fitted once on each portfolio's first ``window`` returns and filtered
-    forward with those parameters (no refit, so no day is forecast with data from after it), its
-    quantile taken over the previous ``window`` standardized residuals; MC re-fits its t every
-    :data:`MC_REFIT_DAYS`.
+    Each portfolio's rows are left-aligned (row 0 = its first return); row t's forecast uses
+    returns before it only, and only rows with a full ``window`` before them are test days (as
+    the historical backtest's). Historical VaR re-estimates daily; EWMA filters daily from a start
+    on the first returns; GARCH-FHS is fitted once on each portfolio's first ``window`` returns
+    and filtered forward with those parameters (no refit, so no day is forecast with data from
+    after it), its quantile taken over the previous ``window`` standardized residuals; MC re-fits
+    its t every :data:`MC_REFIT_DAYS`.
+
+    Returns
+    -------
+    (forecasts, aligned_returns, fhs_reasons)
+        level -> model -> ``(T, K)``; the left-aligned returns; why FHS has no forecasts (or None).
     """
     aligned, first = left_align(pr)
-    t_len = aligned.shape[0]
+    t_len, k = aligned.shape
     test = np.arange(t_len)[:, None] >= window
-    out: dict[str, dict[float, CoverageBacktest]] = {m: {} for m in BACKTEST_MODELS}
     sigma = np.sqrt(ewma_variance(aligned, backcast_days=min(BACKCAST_DAYS, window))[:-1])
-
     enough = np.sum(~np.isnan(aligned), axis=0) >= window + MIN_BACKTEST_DAYS
-    fit_reasons = np.full(aligned.shape[1], None, dtype=object)
+    fit_reasons = np.full(k, None, dtype=object)
     garch_sigma = np.full_like(aligned, np.nan)
     z = np.full_like(aligned, np.nan)
-    mu = np.full(aligned.shape[1], np.nan)
-    if enough.any() and window <= t_len:
+    mu = np.full(k, np.nan)
+    if enough.any():
         fit = fit_garch(aligned[:window, enough])
         h, _ = fit.filter(aligned[:, enough])
         garch_sigma[:, enough] = np.sqrt(h)
         z[:, enough] = (aligned[:, enough] - fit.mu) / garch_sigma[:, enough]
         mu[enough] = fit.mu
         fit_reasons[enough] = fit.reasons
-    mc = {lvl: _shift_up(_mc_forecasts(ar, prices, quantities, window, lvl), first) for lvl in VAR_LEVELS}
+    forecasts = {}
     for level in VAR_LEVELS:
-        forecasts = {
+        mc = _shift_up(_mc_forecasts(ar, prices, quantities, window, level), first)
+        forecasts[level] = {
             "historical": historical_var_forecasts(aligned, level, window),
             "ewma": np.where(test, gaussian_var_es(sigma, level)[0], np.nan),
             "fhs": np.where(test, garch_sigma * historical_var_forecasts(z, level, window) - mu, np.nan),
-            "mc": np.where(test, mc[level], np.nan),
+            "mc": np.where(test, mc, np.nan),
         }
-        for model, f in forecasts.items():
-            reasons = fit_reasons if model == "fhs" else None
+    return forecasts, aligned, fit_reasons
+
+
+def model_backtests(
+    pr: np.ndarray, ar: np.ndarray, prices: np.ndarray, quantities: np.ndarray, window: int
+) -> dict[str, dict[float, CoverageBacktest]]:
+    """Out-of-sample VaR backtests of every model (:func:`model_var_forecasts`) on the portfolio
+    returns: model -> level -> :class:`~assets.metrics.backtest.CoverageBacktest`."""
+    forecasts, aligned, fhs_reasons = model_var_forecasts(pr, ar, prices, quantities, window)
+    out: dict[str, dict[float, CoverageBacktest]] = {m: {} for m in BACKTEST_MODELS}
+    for level, by_model in forecasts.items():
+        for model, f in by_model.items():
+            reasons = fhs_reasons if model == "fhs" else None
             out[model][level] = coverage_backtest(aligned, f, level, model, MIN_BACKTEST_DAYS, reasons)
     return out

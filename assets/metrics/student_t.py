@@ -90,7 +90,11 @@ def fit_student_t(returns, start: StudentT | None = None) -> StudentT:
         If the sample covariance is singular (fewer returns than assets, a constant column, or
         columns that are linear combinations of others).
     """
-    x = np.asarray(returns, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _fit(np.asarray(returns, dtype=np.float64), start)
+
+
+def _fit(x: np.ndarray, start: StudentT | None) -> StudentT:
     t, n = x.shape
     if start is None:
         nu = 5.0
@@ -116,6 +120,8 @@ def fit_student_t(returns, start: StudentT | None = None) -> StudentT:
         nu = _update_nu(delta, logdet, nu, n)
         new_ll = _loglik(delta, logdet, nu, n)
         gain, ll = new_ll - ll, new_ll
+        if not np.isfinite(gain):
+            break
         if gain < TOLERANCE:
             converged = True
             break

@@ -77,15 +77,27 @@ def historical_var_forecasts(returns, level: float, lookback: int) -> np.ndarray
     Rolling quantiles come from polars (sorted-window algorithm, O(T log L) per column).
     """
     r, one = as_2d(returns)
-    frame = pl.from_numpy(r, schema=[f"c{j}" for j in range(r.shape[1])]).fill_nan(None)
-    q = frame.select(
-        pl.all().rolling_quantile(_tail(level), interpolation="linear", window_size=int(lookback)).shift(1)
-    ).to_numpy()
-    q = np.asarray(q, dtype=np.float64)
-    return -(q[:, 0] if one else q)
+    q = historical_var_forecasts_at(r, (level,), lookback)[level]
+    return q[:, 0] if one else q
 
 
-def var_backtest(returns, level: float = 0.95, lookback: int = 365) -> BacktestResult:
+def historical_var_forecasts_at(returns, levels, lookback: int) -> dict[float, np.ndarray]:
+    """:func:`historical_var_forecasts` of ``(T, K)`` returns at several levels in one polars pass."""
+    r, _ = as_2d(returns)
+    k = r.shape[1]
+    frame = pl.from_numpy(r, schema=[f"c{j}" for j in range(k)]).fill_nan(None)
+    exprs = [
+        pl.all()
+        .rolling_quantile(_tail(lvl), interpolation="linear", window_size=int(lookback))
+        .shift(1)
+        .name.suffix(f"_{i}")
+        for i, lvl in enumerate(levels)
+    ]
+    q = np.asarray(frame.select(exprs).to_numpy(), dtype=np.float64)
+    return {lvl: -q[:, i * k : (i + 1) * k] for i, lvl in enumerate(levels)}
+
+
+def var_backtest(returns, level: float = 0.95, lookback: int = 365, forecast=None) -> BacktestResult:
     """Backtest historical VaR on every day that has a full ``lookback`` of returns before it.
 
     A breach is :math:`r_t < -\\mathrm{VaR}_t` with :math:`\\mathrm{VaR}_t` from
@@ -95,9 +107,11 @@ def var_backtest(returns, level: float = 0.95, lookback: int = 365) -> BacktestR
     ----------
     returns : np.ndarray
         ``(T,)`` or ``(T, K)`` daily returns (NaN before a series exists).
+    forecast : np.ndarray, optional
+        The :func:`historical_var_forecasts` of ``returns`` when already computed.
     """
     r, _ = as_2d(returns)
-    forecast = historical_var_forecasts(r, level, lookback)
+    forecast = historical_var_forecasts(r, level, lookback) if forecast is None else as_2d(forecast)[0]
     valid = ~np.isnan(forecast) & ~np.isnan(r)
     with np.errstate(invalid="ignore"):
         breach = valid & (r < -forecast)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assets.metrics.backtest import BacktestResult, CoverageBacktest, var_backtest
+from assets.metrics.backtest import BacktestResult, CoverageBacktest, historical_var_forecasts_at, var_backtest
 from assets.metrics.beta import beta
 from assets.metrics.concentration import effective_number, herfindahl_index, value_weights
 from assets.metrics.constants import (
@@ -409,11 +409,12 @@ def analyze(
     ptable = series_metrics(inp.portfolio_returns, inp.return_dates, inp.names, late_notes=inp.late_notes, **kw)
     attribution = attribute(inp, ptable, window)
     portfolios = _merged(ptable, attribution.extra)
-    backtests = {lvl: var_backtest(inp.portfolio_returns, lvl, lookback=window) for lvl in VAR_LEVELS}
+    historical = historical_var_forecasts_at(inp.portfolio_returns, VAR_LEVELS, window)
+    backtests = {lvl: var_backtest(inp.portfolio_returns, lvl, window, historical[lvl]) for lvl in VAR_LEVELS}
     stress = stress_tests(inp, assets, attribution.weights, benchmark)
     results = None
     if models:
-        assets, portfolios, results = model_results(inp, assets, portfolios, attribution, window)
+        assets, portfolios, results = model_results(inp, assets, portfolios, attribution, window, historical)
     return RiskAnalysis(
         prices=prices,
         window=window,
@@ -555,12 +556,18 @@ def underwater(values: np.ndarray) -> np.ndarray:
 
 
 def model_results(
-    inp: EngineInputs, assets: MetricTable, portfolios: MetricTable, attribution: Attribution, window: int
+    inp: EngineInputs,
+    assets: MetricTable,
+    portfolios: MetricTable,
+    attribution: Attribution,
+    window: int,
+    historical=None,
 ):
-    """The extended set (``models=True``): metric keys merged into both tables, and the rest."""
+    """The extended set (``models=True``): metric keys merged into both tables, and the rest
+    (``historical``: the historical VaR forecasts of the portfolios when already computed)."""
     ar, pr = inp.asset_returns, inp.portfolio_returns
     n = ar.shape[0]
-    backtests = model_backtests(pr, ar, inp.prices.values, inp.quantities, window)
+    backtests = model_backtests(pr, ar, inp.prices.values, inp.quantities, window, historical)
     why = _window_short(window, n)
     if why:
         k, m = len(inp.names), len(inp.prices.symbols)

@@ -40,11 +40,11 @@ MAX_ITERATIONS: int = 100
 
 #: Converged when the full Newton step promises less than ``TOLERANCE`` (mean negative
 #: log-likelihood per return), when an accepted step gains less than ``STALL`` in total
-#: log-likelihood, or when ten steps together gained less than ``ARCH_FTOL`` (SLSQP's default
-#: ``ftol`` that arch stops at: on a flat ridge, such as an unidentified beta when alpha = 0, our
-#: optimum is then at least as good as arch's).
+#: log-likelihood (a tenth of what arch stops at), or when five steps together gained less than
+#: ``ARCH_FTOL`` (SLSQP's default ``ftol`` that arch stops at: on a flat ridge, such as an
+#: unidentified beta when alpha = 0, our optimum is then at least as good as arch's).
 TOLERANCE: float = 1e-13
-STALL: float = 1e-9
+STALL: float = 1e-7
 ARCH_FTOL: float = 1e-6
 
 #: Largest move of one Newton step in (mu, omega, p, s, nu), on returns scaled to unit variance
@@ -388,7 +388,7 @@ def _newton(y: np.ndarray, bc: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, n
         damp = ~accept & ~at_optimum
         damping[active[damp]] = np.maximum(damping[active[damp]] * 8.0, 1e-3)
         stop = at_optimum | (accept & (gain * t_len < STALL)) | (damping[active] > 1e8)
-        if it % 10 == 0:  # ten steps gained less than arch's own stopping tolerance
+        if it % 5 == 0:  # five steps gained less than arch's own stopping tolerance
             stop |= (checkpoint[active] - f) * t_len < ARCH_FTOL
             checkpoint[active] = f
         converged[active[stop]] = True
@@ -402,7 +402,7 @@ def _newton(y: np.ndarray, bc: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, n
     return x, converged
 
 
-def fit_garch(returns, start: GarchFit | None = None) -> GarchFit:
+def fit_garch(returns, start: GarchFit | None = None, second_start: bool = True) -> GarchFit:
     """Fit GARCH(1,1)-t (constant mean) to every column of ``returns``.
 
     Parameters
@@ -413,6 +413,9 @@ def fit_garch(returns, start: GarchFit | None = None) -> GarchFit:
     start : GarchFit, optional
         A fit of the same columns on other data (an earlier window) to start from, instead of
         arch's grid and a high-alpha start (the best of the two optima is kept).
+    second_start : bool
+        Also start from alpha = beta = 0.45 (the likelihood can have a second mode with a large
+        alpha); False halves the work and starts from arch's grid only.
 
     Returns
     -------
@@ -443,7 +446,9 @@ def fit_garch(returns, start: GarchFit | None = None) -> GarchFit:
         scale = sub.std(axis=0)
         y = sub / scale
         bc = backcast((sub - sub.mean(axis=0)) / scale)
-        if start is None:
+        if start is None and not second_start:
+            x, converged = _newton(y, bc, _starting_values(y, bc)[0])
+        elif start is None:
             grid, alt = _starting_values(y, bc)
             n_ok = y.shape[1]
             both, conv2 = _newton(np.hstack([y, y]), np.concatenate([bc, bc]), np.vstack([grid, alt]))

@@ -21,7 +21,7 @@ import numpy as np
 from scipy import stats
 
 from assets.metrics._arrays import moving_columns
-from assets.metrics.backtest import CoverageBacktest, coverage_backtest, historical_var_forecasts
+from assets.metrics.backtest import CoverageBacktest, coverage_backtest, historical_var_forecasts_at
 from assets.metrics.constants import (
     ANNUALIZATION,
     FHS_SIMULATIONS,
@@ -178,14 +178,14 @@ def _shift_up(x: np.ndarray, first: np.ndarray) -> np.ndarray:
     return np.where(rows < t, x[np.minimum(rows, t - 1), np.arange(k)], np.nan)
 
 
-def _mc_forecasts(ar: np.ndarray, prices: np.ndarray, quantities: np.ndarray, window: int, level: float) -> np.ndarray:
-    """Daily one-day MC VaR forecasts ``(T, K)`` of the portfolios from a multivariate t re-fitted
-    every :data:`MC_REFIT_DAYS` on the previous ``window`` asset returns; day t uses the weights of
-    the close before it. The portfolio's return under the model is exactly t-distributed, so the
-    forecast is that t's quantile (the simulation would only add noise to the test)."""
+def _mc_forecasts(ar: np.ndarray, prices: np.ndarray, quantities: np.ndarray, window: int) -> dict[float, np.ndarray]:
+    """Daily one-day MC VaR forecasts ``(T, K)`` per level of the portfolios from a multivariate t
+    re-fitted every :data:`MC_REFIT_DAYS` on the previous ``window`` asset returns; day t uses the
+    weights of the close before it. The portfolio's return under the model is exactly
+    t-distributed, so the forecast is that t's quantile (simulating it would only add noise to the
+    test)."""
     t_len, k = ar.shape[0], quantities.shape[0]
-    out = np.full((t_len, k), np.nan)
-    z = {}
+    out = {lvl: np.full((t_len, k), np.nan) for lvl in VAR_LEVELS}
     model = None
     for start in range(window, t_len, MC_REFIT_DAYS):
         aw = ar[start - window : start]
@@ -199,23 +199,21 @@ def _mc_forecasts(ar: np.ndarray, prices: np.ndarray, quantities: np.ndarray, wi
             model = None
             continue
         stop = min(start + MC_REFIT_DAYS, t_len)
-        if model.nu not in z:
-            z[model.nu] = stats.t.ppf(1.0 - level, model.nu)
         value = prices[start:stop][:, None, :] * quantities[None, :, :]  # (days, K, N) at the prior close
-        total = value.sum(axis=2)
         with np.errstate(invalid="ignore", divide="ignore"):
-            w = value[:, :, usable] / total[:, :, None]
-        chol = np.linalg.cholesky(model.shape)
-        scale = np.sqrt(np.sum((w @ chol) ** 2, axis=2))
-        var = -(w @ model.mu + scale * z[model.nu])
+            w = value[:, :, usable] / value.sum(axis=2)[:, :, None]
+        scale = np.sqrt(np.sum((w @ np.linalg.cholesky(model.shape)) ** 2, axis=2))
+        loc = w @ model.mu
         held_out = ((quantities > 0) & ~usable[None, :]).any(axis=1)
-        var[:, held_out] = np.nan
-        out[start:stop] = var
+        for lvl in VAR_LEVELS:
+            var = -(loc + scale * stats.t.ppf(1.0 - lvl, model.nu))
+            var[:, held_out] = np.nan
+            out[lvl][start:stop] = var
     return out
 
 
 def model_var_forecasts(
-    pr: np.ndarray, ar: np.ndarray, prices: np.ndarray, quantities: np.ndarray, window: int
+    pr: np.ndarray, ar: np.ndarray, prices: np.ndarray, quantities: np.ndarray, window: int, historical=None
 ) -> tuple[dict[float, dict[str, np.ndarray]], np.ndarray, np.ndarray]:
     """Daily one-day VaR forecasts of every model for the portfolio returns ``pr`` ``(T, K)``.
 
@@ -225,7 +223,8 @@ def model_var_forecasts(
     on the first returns; GARCH-FHS is fitted once on each portfolio's first ``window`` returns
     and filtered forward with those parameters (no refit, so no day is forecast with data from
     after it), its quantile taken over the previous ``window`` standardized residuals; MC re-fits
-    its t every :data:`MC_REFIT_DAYS`.
+    its t every :data:`MC_REFIT_DAYS`. ``historical`` (level -> calendar-row forecasts of
+    :func:`~assets.metrics.backtest.historical_var_forecasts`) saves recomputing them.
 
     Returns
     -------
@@ -242,30 +241,33 @@ def model_var_forecasts(
     z = np.full_like(aligned, np.nan)
     mu = np.full(k, np.nan)
     if enough.any():
-        fit = fit_garch(aligned[:window, enough])
+        fit = fit_garch(aligned[:window, enough], second_start=False)
         h, _ = fit.filter(aligned[:, enough])
         garch_sigma[:, enough] = np.sqrt(h)
         z[:, enough] = (aligned[:, enough] - fit.mu) / garch_sigma[:, enough]
         mu[enough] = fit.mu
         fit_reasons[enough] = fit.reasons
+    if historical is None:
+        historical = historical_var_forecasts_at(pr, VAR_LEVELS, window)
+    z_quantiles = historical_var_forecasts_at(z, VAR_LEVELS, window)
+    mc = _mc_forecasts(ar, prices, quantities, window)
     forecasts = {}
     for level in VAR_LEVELS:
-        mc = _shift_up(_mc_forecasts(ar, prices, quantities, window, level), first)
         forecasts[level] = {
-            "historical": historical_var_forecasts(aligned, level, window),
+            "historical": _shift_up(historical[level], first),
             "ewma": np.where(test, gaussian_var_es(sigma, level)[0], np.nan),
-            "fhs": np.where(test, garch_sigma * historical_var_forecasts(z, level, window) - mu, np.nan),
-            "mc": np.where(test, mc, np.nan),
+            "fhs": np.where(test, garch_sigma * z_quantiles[level] - mu, np.nan),
+            "mc": np.where(test, _shift_up(mc[level], first), np.nan),
         }
     return forecasts, aligned, fit_reasons
 
 
 def model_backtests(
-    pr: np.ndarray, ar: np.ndarray, prices: np.ndarray, quantities: np.ndarray, window: int
+    pr: np.ndarray, ar: np.ndarray, prices: np.ndarray, quantities: np.ndarray, window: int, historical=None
 ) -> dict[str, dict[float, CoverageBacktest]]:
     """Out-of-sample VaR backtests of every model (:func:`model_var_forecasts`) on the portfolio
     returns: model -> level -> :class:`~assets.metrics.backtest.CoverageBacktest`."""
-    forecasts, aligned, fhs_reasons = model_var_forecasts(pr, ar, prices, quantities, window)
+    forecasts, aligned, fhs_reasons = model_var_forecasts(pr, ar, prices, quantities, window, historical)
     out: dict[str, dict[float, CoverageBacktest]] = {m: {} for m in BACKTEST_MODELS}
     for level, by_model in forecasts.items():
         for model, f in by_model.items():

@@ -18,6 +18,8 @@ and Hessian of the log-likelihood (variance derivatives are linear recursions, s
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,6 +58,13 @@ EPS_ACTIVE: float = 1e-3
 
 #: Fractions of the Newton step tried in turn until one is accepted.
 STEP_LENGTHS: tuple[float, ...] = (1.0, 0.3, 0.1)
+
+#: Newton steps the second start gets before it must beat the first start's optimum to go on.
+PROBE_ITERATIONS: int = 4
+
+#: Threads the fit runs in (the series are split between them) and the fewest series per thread.
+WORKERS: int = min(2, os.cpu_count() or 1)
+PARALLEL_MIN_SERIES: int = 128
 
 #: Bounds of omega relative to the mean squared demeaned return (arch's).
 OMEGA_BOUNDS: tuple[float, float] = (1e-8, 10.0)
@@ -338,7 +347,9 @@ def _capped(step: np.ndarray, x: np.ndarray) -> np.ndarray:
     return step * np.minimum(1.0, ratio)[:, None]
 
 
-def _newton(y: np.ndarray, bc: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _newton(
+    y: np.ndarray, bc: np.ndarray, x: np.ndarray, max_iterations: int = MAX_ITERATIONS
+) -> tuple[np.ndarray, np.ndarray]:
     """Projected Newton (Bertsekas 1982) on every series until each converges; returns (x, converged).
 
     A coordinate on a bound whose gradient points out of the box is held there; the others take a
@@ -355,7 +366,7 @@ def _newton(y: np.ndarray, bc: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, n
     active = np.arange(k)
     f, grad, hess = _derivatives(y, bc, x)
     checkpoint = f.copy()
-    for it in range(1, MAX_ITERATIONS + 1):
+    for it in range(1, max_iterations + 1):
         xa, la, ha = x[active], lo[active], hi[active]
         # Bertsekas' epsilon-active set: near a bound with the gradient pointing out of the box.
         eps = np.minimum(EPS_ACTIVE, np.linalg.norm(xa - np.clip(xa - grad, la, ha), axis=1))[:, None]
@@ -402,7 +413,43 @@ def _newton(y: np.ndarray, bc: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, n
     return x, converged
 
 
-def fit_garch(returns, start: GarchFit | None = None, second_start: bool = True) -> GarchFit:
+def _solve(y: np.ndarray, bc: np.ndarray, second_start: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The optimum from arch's start, or the better of it and the high-alpha start's.
+
+    The second start is probed for :data:`PROBE_ITERATIONS` steps and followed to its optimum only
+    where it is already below the first optimum's value (the modes seen differ by about one unit
+    of log-likelihood, which a probe from the other basin crosses in three steps)."""
+    grid, alt = _starting_values(y, bc)
+    x, converged = _newton(y, bc, grid)
+    if not second_start:
+        return x, converged
+    probe, _ = _newton(y, bc, alt, max_iterations=PROBE_ITERATIONS)
+    with np.errstate(all="ignore"):
+        first = _loglik(y, bc, _theta(x))
+        better = _loglik(y, bc, _theta(probe)) > first
+    if better.any():
+        idx = np.flatnonzero(better)
+        x2, conv2 = _newton(y[:, idx], bc[idx], probe[idx])
+        with np.errstate(all="ignore"):
+            keep = conv2 & (_loglik(y[:, idx], bc[idx], _theta(x2)) > first[idx])
+        x[idx[keep]] = x2[keep]
+        converged[idx[keep]] = True
+    return x, converged
+
+
+def _optimum(y: np.ndarray, bc: np.ndarray, second_start: bool) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_solve` on column blocks in :data:`WORKERS` threads (numpy releases the GIL in its
+    array loops; series are independent, so the result does not depend on the split)."""
+    k = y.shape[1]
+    if WORKERS < 2 or k < 2 * PARALLEL_MIN_SERIES:
+        return _solve(y, bc, second_start)
+    blocks = np.array_split(np.arange(k), WORKERS)
+    with ThreadPoolExecutor(WORKERS) as pool:
+        parts = list(pool.map(lambda idx: _solve(y[:, idx], bc[idx], second_start), blocks))
+    return np.vstack([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def fit_garch(returns, second_start: bool = True) -> GarchFit:
     """Fit GARCH(1,1)-t (constant mean) to every column of ``returns``.
 
     Parameters
@@ -410,12 +457,9 @@ def fit_garch(returns, start: GarchFit | None = None, second_start: bool = True)
     returns : np.ndarray
         ``(T, K)`` daily simple returns, decimal. A column with a NaN, fewer than
         :data:`MIN_GARCH_OBS` returns or zero variance is not fitted (NaN parameters, a reason).
-    start : GarchFit, optional
-        A fit of the same columns on other data (an earlier window) to start from, instead of
-        arch's grid and a high-alpha start (the best of the two optima is kept).
     second_start : bool
-        Also start from alpha = beta = 0.45 (the likelihood can have a second mode with a large
-        alpha); False halves the work and starts from arch's grid only.
+        Also start from alpha = beta = 0.45 and keep the better optimum (the likelihood can have a
+        second mode with a large alpha); False halves the work and starts from arch's grid only.
 
     Returns
     -------
@@ -446,29 +490,7 @@ def fit_garch(returns, start: GarchFit | None = None, second_start: bool = True)
         scale = sub.std(axis=0)
         y = sub / scale
         bc = backcast((sub - sub.mean(axis=0)) / scale)
-        if start is None and not second_start:
-            x, converged = _newton(y, bc, _starting_values(y, bc)[0])
-        elif start is None:
-            grid, alt = _starting_values(y, bc)
-            n_ok = y.shape[1]
-            both, conv2 = _newton(np.hstack([y, y]), np.concatenate([bc, bc]), np.vstack([grid, alt]))
-            ll2 = _loglik(np.hstack([y, y]), np.concatenate([bc, bc]), _theta(both))
-            ll2 = np.where(conv2 & np.isfinite(ll2), ll2, -np.inf)
-            pick = ll2[n_ok:] > ll2[:n_ok]
-            x = np.where(pick[:, None], both[n_ok:], both[:n_ok])
-            converged = np.where(pick, conv2[n_ok:], conv2[:n_ok])
-        else:
-            warm = np.column_stack(
-                [
-                    start.mu / scale,
-                    start.omega / scale**2,
-                    start.alpha + start.beta,
-                    start.alpha / (start.alpha + start.beta),
-                    start.nu,
-                ]
-            )[ok]
-            lo, hi = _box(len(warm))
-            x, converged = _newton(y, bc, np.clip(np.nan_to_num(warm, nan=0.5), lo, hi))
+        x, converged = _optimum(y, bc, second_start)
         mu, omega, alpha, beta, nu = _theta(x)
         loglik = _loglik(y, bc, (mu, omega, alpha, beta, nu)) - t_len * np.log(scale)
         e, h = _variance(y, bc, mu, omega, alpha, beta)

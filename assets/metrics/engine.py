@@ -98,8 +98,9 @@ def series_metrics(
     btc: Benchmark | None = None,
     market: Benchmark | None = None,
     late_notes=None,
+    keys=None,
 ) -> MetricTable:
-    """Every metric of :data:`METRIC_KEYS` for each column of ``returns``.
+    """Every metric of :data:`METRIC_KEYS` (or only ``keys``) for each column of ``returns``.
 
     Parameters
     ----------
@@ -117,6 +118,8 @@ def series_metrics(
         Factors of ``beta_btc`` and ``beta_market``.
     late_notes : sequence of str, optional
         Per series, what to say when it has NaN returns inside a window (default: when it started).
+    keys : collection of str, optional
+        Compute only these of :data:`METRIC_KEYS` (all by default).
 
     Returns
     -------
@@ -127,9 +130,9 @@ def series_metrics(
     late_notes = _late_notes(r, return_dates) if late_notes is None else late_notes
     late_notes = np.asarray(late_notes, dtype=object)
     first = _first_rows(r)
-    tb = TableBuilder(names)
+    tb = _Selected(names, keys)
     _volatilities(tb, r, first, late_notes)
-    window_keys = METRIC_KEYS[len(VOLATILITY_WINDOWS) :]
+    window_keys = [k for k in METRIC_KEYS[len(VOLATILITY_WINDOWS) :] if tb.wants(k)]
     why = _window_short(window, n)
     if why:
         for key in window_keys:
@@ -139,6 +142,37 @@ def series_metrics(
     late_reason = (first > n - window, _late(late_notes, f"the {window}-day window"))
     _window_metrics(tb, rw, risk_free, late_reason, btc, market, window)
     return tb.build()
+
+
+#: Order of the window metrics in a table (and so in the JSON documents).
+_WINDOW_ORDER: tuple[str, ...] = (
+    "volatility",
+    "sharpe",
+    "sortino",
+    "max_drawdown",
+    "max_drawdown_duration_days",
+    "current_drawdown",
+    *(f"{m}_{round(lv * 100)}" for lv in VAR_LEVELS for m in ("var", "es")),
+    *(f"var_{round(lv * 100)}_parametric" for lv in VAR_LEVELS),
+    *(f"var_{round(lv * 100)}_cornish_fisher" for lv in VAR_LEVELS),
+    "beta_btc",
+    "beta_market",
+)
+
+
+class _Selected(TableBuilder):
+    """A table builder that keeps only the requested keys (all without a selection)."""
+
+    def __init__(self, names, keys) -> None:
+        super().__init__(names)
+        self.keys = None if keys is None else frozenset(keys)
+
+    def wants(self, key: str) -> bool:
+        return self.keys is None or key in self.keys
+
+    def add(self, key, values, *explanations) -> None:
+        if self.wants(key):
+            super().add(key, values, *explanations)
 
 
 def _first_rows(r: np.ndarray) -> np.ndarray:
@@ -169,6 +203,8 @@ def _window_short(window: int, n: int) -> str | None:
 def _volatilities(tb: TableBuilder, r: np.ndarray, first: np.ndarray, late_notes: np.ndarray) -> None:
     n = r.shape[0]
     for w in VOLATILITY_WINDOWS:
+        if not tb.wants(f"volatility_{w}d"):
+            continue
         if n < w:
             tb.add(f"volatility_{w}d", np.nan, (True, f"needs {w} daily returns, {n} available"))
             continue
@@ -176,31 +212,37 @@ def _volatilities(tb: TableBuilder, r: np.ndarray, first: np.ndarray, late_notes
         tb.add(f"volatility_{w}d", annual_volatility(r[-w:]), (late, _late(late_notes, f"the last {w} days")))
 
 
-def _window_metrics(tb, rw, risk_free, late_reason, btc, market, window) -> None:
-    """The window metrics of :data:`METRIC_KEYS` (all but the fixed-window volatilities)."""
+def _window_metrics(tb: _Selected, rw, risk_free, late_reason, btc, market, window) -> None:
+    """The window metrics of :data:`METRIC_KEYS` (all but the fixed-window volatilities); each is
+    computed only when the builder wants it."""
     with np.errstate(invalid="ignore"):
         constant = np.max(rw, axis=0) == np.min(rw, axis=0)
     zero_var = (constant, "zero variance: every return in the window is equal")
-    tb.add("volatility", annual_volatility(rw), late_reason)
-    tb.add("sharpe", sharpe_ratio(rw, risk_free), late_reason, zero_var)
-    dd = np.atleast_1d(downside_risk(rw, risk_free))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sortino = np.mean(rw - risk_free, axis=0) * ANNUALIZATION / np.where(dd == 0, np.nan, dd)
-    tb.add("sortino", sortino, late_reason, (dd == 0, "no return below the required return in the window"))
-    tb.add("max_drawdown", max_drawdown(rw), late_reason)
-    tb.add("max_drawdown_duration_days", max_drawdown_duration(rw), late_reason)
-    tb.add("current_drawdown", current_drawdown(rw), late_reason)
+    metrics = {
+        "volatility": (lambda: annual_volatility(rw), ()),
+        "sharpe": (lambda: sharpe_ratio(rw, risk_free), (zero_var,)),
+        "max_drawdown": (lambda: max_drawdown(rw), ()),
+        "max_drawdown_duration_days": (lambda: max_drawdown_duration(rw), ()),
+        "current_drawdown": (lambda: current_drawdown(rw), ()),
+    }
     for level in VAR_LEVELS:
         p = _pct(level)
-        tb.add(f"var_{p}", value_at_risk(rw, level), late_reason)
-        tb.add(f"es_{p}", conditional_value_at_risk(rw, level), late_reason)
-    for level in VAR_LEVELS:
-        tb.add(f"var_{_pct(level)}_parametric", parametric_value_at_risk(rw, level), late_reason)
-    for level in VAR_LEVELS:
-        tb.add(f"var_{_pct(level)}_cornish_fisher", cornish_fisher_value_at_risk(rw, level), late_reason, zero_var)
-    for key, bench in (("beta_btc", btc), ("beta_market", market)):
-        values, why = _beta(rw, bench, window)
-        tb.add(key, values, late_reason, (True, why) if why else (False, ""), zero_var)
+        metrics[f"var_{p}"] = (lambda lv=level: value_at_risk(rw, lv), ())
+        metrics[f"es_{p}"] = (lambda lv=level: conditional_value_at_risk(rw, lv), ())
+        metrics[f"var_{p}_parametric"] = (lambda lv=level: parametric_value_at_risk(rw, lv), ())
+        metrics[f"var_{p}_cornish_fisher"] = (lambda lv=level: cornish_fisher_value_at_risk(rw, lv), (zero_var,))
+    for key in _WINDOW_ORDER:
+        if key in metrics and tb.wants(key):
+            compute, more = metrics[key]
+            tb.add(key, compute(), late_reason, *more)
+        elif key == "sortino" and tb.wants(key):
+            dd = np.atleast_1d(downside_risk(rw, risk_free))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                sortino = np.mean(rw - risk_free, axis=0) * ANNUALIZATION / np.where(dd == 0, np.nan, dd)
+            tb.add("sortino", sortino, late_reason, (dd == 0, "no return below the required return in the window"))
+        elif key in ("beta_btc", "beta_market") and tb.wants(key):
+            values, why = _beta(rw, btc if key == "beta_btc" else market, window)
+            tb.add(key, values, late_reason, (True, why) if why else (False, ""), zero_var)
 
 
 def _beta(rw: np.ndarray, bench: Benchmark | None, window: int) -> tuple[np.ndarray, str | None]:

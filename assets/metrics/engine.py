@@ -74,6 +74,15 @@ METRIC_KEYS: tuple[str, ...] = (
     "beta_market",
 )
 
+#: The keys of :data:`METRIC_KEYS` that empyrical-reloaded defines (and ours equal, at 365).
+EMPYRICAL_KEYS: tuple[str, ...] = tuple(
+    k
+    for k in METRIC_KEYS
+    if k.startswith("volatility_")
+    or k in ("sharpe", "sortino", "max_drawdown", "beta_btc", "beta_market")
+    or k in {f"{m}_{round(lv * 100)}" for m in ("var", "es") for lv in VAR_LEVELS}
+)
+
 
 @dataclass(frozen=True)
 class Benchmark:
@@ -144,22 +153,6 @@ def series_metrics(
     return tb.build()
 
 
-#: Order of the window metrics in a table (and so in the JSON documents).
-_WINDOW_ORDER: tuple[str, ...] = (
-    "volatility",
-    "sharpe",
-    "sortino",
-    "max_drawdown",
-    "max_drawdown_duration_days",
-    "current_drawdown",
-    *(f"{m}_{round(lv * 100)}" for lv in VAR_LEVELS for m in ("var", "es")),
-    *(f"var_{round(lv * 100)}_parametric" for lv in VAR_LEVELS),
-    *(f"var_{round(lv * 100)}_cornish_fisher" for lv in VAR_LEVELS),
-    "beta_btc",
-    "beta_market",
-)
-
-
 class _Selected(TableBuilder):
     """A table builder that keeps only the requested keys (all without a selection)."""
 
@@ -218,34 +211,42 @@ def _window_metrics(tb: _Selected, rw, risk_free, late_reason, btc, market, wind
     with np.errstate(invalid="ignore"):
         constant = np.max(rw, axis=0) == np.min(rw, axis=0)
     zero_var = (constant, "zero variance: every return in the window is equal")
-    metrics = {
+    metrics = {  # in table (and JSON) order
         "volatility": (lambda: annual_volatility(rw), ()),
         "sharpe": (lambda: sharpe_ratio(rw, risk_free), (zero_var,)),
+        "sortino": (lambda: _sortino(rw, risk_free), ()),
         "max_drawdown": (lambda: max_drawdown(rw), ()),
         "max_drawdown_duration_days": (lambda: max_drawdown_duration(rw), ()),
         "current_drawdown": (lambda: current_drawdown(rw), ()),
     }
     for level in VAR_LEVELS:
-        p = _pct(level)
-        metrics[f"var_{p}"] = (lambda lv=level: value_at_risk(rw, lv), ())
-        metrics[f"es_{p}"] = (lambda lv=level: conditional_value_at_risk(rw, lv), ())
-        metrics[f"var_{p}_parametric"] = (lambda lv=level: parametric_value_at_risk(rw, lv), ())
-        metrics[f"var_{p}_cornish_fisher"] = (lambda lv=level: cornish_fisher_value_at_risk(rw, lv), (zero_var,))
-    for key in _WINDOW_ORDER:
-        if key in metrics and tb.wants(key):
-            compute, more = metrics[key]
-            tb.add(key, compute(), late_reason, *more)
-        elif key == "sortino" and tb.wants(key):
-            dd = np.atleast_1d(downside_risk(rw, risk_free))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                sortino = np.mean(rw - risk_free, axis=0) * ANNUALIZATION / np.where(dd == 0, np.nan, dd)
-            tb.add("sortino", sortino, late_reason, (dd == 0, "no return below the required return in the window"))
-        elif key in ("beta_btc", "beta_market") and tb.wants(key):
-            values, why = _beta(rw, btc if key == "beta_btc" else market, window)
-            tb.add(key, values, late_reason, (True, why) if why else (False, ""), zero_var)
+        metrics[f"var_{_pct(level)}"] = (lambda lv=level: value_at_risk(rw, lv), ())
+        metrics[f"es_{_pct(level)}"] = (lambda lv=level: conditional_value_at_risk(rw, lv), ())
+    for level in VAR_LEVELS:
+        metrics[f"var_{_pct(level)}_parametric"] = (lambda lv=level: parametric_value_at_risk(rw, lv), ())
+    for level in VAR_LEVELS:
+        cf = (lambda lv=level: cornish_fisher_value_at_risk(rw, lv), (zero_var,))
+        metrics[f"var_{_pct(level)}_cornish_fisher"] = cf
+    for key, bench in (("beta_btc", btc), ("beta_market", market)):
+        metrics[key] = (lambda b=bench: _beta(rw, b, window), (zero_var,))
+    for key, (compute, more) in metrics.items():
+        if not tb.wants(key):
+            continue
+        values = compute()
+        if isinstance(values, tuple):  # (values, why) of the betas and Sortino
+            values, why = values
+            more = ((True, why) if isinstance(why, str) else why, *more)
+        tb.add(key, values, late_reason, *more)
 
 
-def _beta(rw: np.ndarray, bench: Benchmark | None, window: int) -> tuple[np.ndarray, str | None]:
+def _sortino(rw: np.ndarray, risk_free: float):
+    dd = np.atleast_1d(downside_risk(rw, risk_free))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sortino = np.mean(rw - risk_free, axis=0) * ANNUALIZATION / np.where(dd == 0, np.nan, dd)
+    return sortino, (dd == 0, "no return below the required return in the window")
+
+
+def _beta(rw: np.ndarray, bench: Benchmark | None, window: int) -> tuple[np.ndarray, str | tuple]:
     m = rw.shape[1]
     if bench is None or bench.returns is None:
         why = (bench.missing_reason if bench else None) or "no benchmark given"
@@ -255,7 +256,7 @@ def _beta(rw: np.ndarray, bench: Benchmark | None, window: int) -> tuple[np.ndar
         return np.full(m, np.nan), f"benchmark {bench.name} has no returns over part of the {window}-day window"
     if np.max(f) == np.min(f):
         return np.full(m, np.nan), f"benchmark {bench.name} has zero variance over the window"
-    return np.atleast_1d(beta(rw, f)), None
+    return np.atleast_1d(beta(rw, f)), (False, "")
 
 
 def _late(notes: np.ndarray, where: str) -> np.ndarray:

@@ -25,22 +25,6 @@ import time
 import numpy as np
 from scipy import stats
 
-#: The metrics empyrical defines that the subset reference computes per portfolio.
-EMPYRICAL_KEYS: tuple[str, ...] = (
-    "volatility_30d",
-    "volatility_90d",
-    "volatility_365d",
-    "sharpe",
-    "sortino",
-    "max_drawdown",
-    "var_95",
-    "var_99",
-    "es_95",
-    "es_99",
-    "beta_btc",
-    "beta_market",
-)
-
 
 def _universe(n_assets: int, days: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
@@ -119,7 +103,7 @@ def main(argv: list[str]) -> dict:
     import empyrical as ep
 
     from assets.metrics import PriceMatrix, analyze
-    from assets.metrics.engine import Benchmark, series_metrics
+    from assets.metrics.engine import EMPYRICAL_KEYS, Benchmark, series_metrics
     from assets.metrics.returns import market_index_returns, portfolio_values, simple_returns
 
     days = int(round(args.years * 365)) + 1

@@ -45,12 +45,7 @@ from assets.metrics.stress import (
     worst_windows,
 )
 from assets.metrics.table import MetricTable, TableBuilder
-from assets.metrics.var import (
-    conditional_value_at_risk,
-    cornish_fisher_value_at_risk,
-    parametric_value_at_risk,
-    value_at_risk,
-)
+from assets.metrics.var import cornish_fisher_value_at_risk, parametric_value_at_risk, tail_measures
 from assets.metrics.volatility import annual_volatility, downside_risk, roll_annual_volatility
 
 #: Keys of every metric set (the ARCHITECTURE ``METRICS`` plus a few explanatory extras).
@@ -176,12 +171,11 @@ def _first_rows(r: np.ndarray) -> np.ndarray:
 
 def _late_notes(r: np.ndarray, return_dates: np.ndarray) -> list[str]:
     n = r.shape[0]
-    return [
-        f"started trading on {_day(return_dates, f - 1) if f > 0 else _day(return_dates, 0)}"
-        if f < n
-        else "has no returns"
-        for f in _first_rows(r)
-    ]
+    first = _first_rows(r)
+    if n == 0:
+        return ["has no returns"] * len(first)
+    days = np.datetime_as_string(np.asarray(return_dates, dtype="datetime64[D]")[np.clip(first - 1, 0, n - 1)])
+    return [f"started trading on {d}" if f < n else "has no returns" for f, d in zip(first, days, strict=True)]
 
 
 def _window_short(window: int, n: int) -> str | None:
@@ -219,9 +213,16 @@ def _window_metrics(tb: _Selected, rw, risk_free, late_reason, btc, market, wind
         "max_drawdown_duration_days": (lambda: max_drawdown_duration(rw), ()),
         "current_drawdown": (lambda: current_drawdown(rw), ()),
     }
+    tails: dict = {}  # one partial sort gives VaR and ES at every level
+
+    def tail(level: float, which: int):
+        if not tails:
+            tails.update(tail_measures(rw, VAR_LEVELS))
+        return tails[level][which]
+
     for level in VAR_LEVELS:
-        metrics[f"var_{_pct(level)}"] = (lambda lv=level: value_at_risk(rw, lv), ())
-        metrics[f"es_{_pct(level)}"] = (lambda lv=level: conditional_value_at_risk(rw, lv), ())
+        metrics[f"var_{_pct(level)}"] = (lambda lv=level: tail(lv, 0), ())
+        metrics[f"es_{_pct(level)}"] = (lambda lv=level: tail(lv, 1), ())
     for level in VAR_LEVELS:
         metrics[f"var_{_pct(level)}_parametric"] = (lambda lv=level: parametric_value_at_risk(rw, lv), ())
     for level in VAR_LEVELS:
@@ -261,10 +262,6 @@ def _beta(rw: np.ndarray, bench: Benchmark | None, window: int) -> tuple[np.ndar
 
 def _late(notes: np.ndarray, where: str) -> np.ndarray:
     return np.array([f"{note}, inside {where}" for note in notes], dtype=object)
-
-
-def _day(dates: np.ndarray, i: int) -> str:
-    return str(np.asarray(dates, dtype="datetime64[D]")[i])
 
 
 @dataclass(frozen=True)

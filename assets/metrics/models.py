@@ -194,7 +194,8 @@ def _mc_forecasts(ar: np.ndarray, prices: np.ndarray, quantities: np.ndarray, wi
             continue
         prev = model if model is not None and len(model.mu) == usable.sum() else None
         try:
-            model = fit_student_t(aw[:, usable], start=prev)
+            # arch's optimizer tolerance: a refit moves little from the previous window's fit.
+            model = fit_student_t(aw[:, usable], start=prev, tolerance=1e-6)
         except ValueError:
             model = None
             continue

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special
+from scipy import linalg, optimize, special
 
 #: Bounds of the fitted degrees of freedom (those of the GARCH model's innovations).
 NU_BOUNDS: tuple[float, float] = (2.05, 500.0)
@@ -71,18 +71,18 @@ def _update_nu(delta: np.ndarray, logdet: float, nu: float, n: int) -> float:
 
 def _mahalanobis(x: np.ndarray, mu: np.ndarray, shape: np.ndarray) -> tuple[np.ndarray, float]:
     chol = np.linalg.cholesky(shape)
-    z = np.linalg.solve(chol, (x - mu).T)
+    z = linalg.solve_triangular(chol, (x - mu).T, lower=True, check_finite=False)
     return np.sum(z * z, axis=0), 2.0 * float(np.sum(np.log(np.diag(chol))))
 
 
-def fit_student_t(returns, start: StudentT | None = None) -> StudentT:
+def fit_student_t(returns, start: StudentT | None = None, tolerance: float = TOLERANCE) -> StudentT:
     """Maximum-likelihood multivariate t of the rows of ``returns`` ``(T, N)`` (no NaN, T > N).
 
     ECME (Liu & Rubin 1995): E-step weights :math:`w_t = (\\nu + N) / (\\nu + \\delta_t)`, then
     :math:`\\mu = \\sum w_t x_t / \\sum w_t`, :math:`\\Sigma = \\frac1T \\sum w_t (x_t - \\mu)(x_t - \\mu)'`,
     then a Newton step in :math:`\\nu` on the actual t log-likelihood given them,
-    until an iteration gains less than :data:`TOLERANCE`. ``start`` (an earlier window's fit)
-    saves most iterations.
+    until an iteration gains less than ``tolerance`` (total log-likelihood). ``start`` (an earlier
+    window's fit) saves most iterations.
 
     Raises
     ------
@@ -91,10 +91,10 @@ def fit_student_t(returns, start: StudentT | None = None) -> StudentT:
         columns that are linear combinations of others).
     """
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return _fit(np.asarray(returns, dtype=np.float64), start)
+        return _fit(np.asarray(returns, dtype=np.float64), start, tolerance)
 
 
-def _fit(x: np.ndarray, start: StudentT | None) -> StudentT:
+def _fit(x: np.ndarray, start: StudentT | None, tolerance: float) -> StudentT:
     t, n = x.shape
     if start is None:
         nu = 5.0
@@ -122,7 +122,7 @@ def _fit(x: np.ndarray, start: StudentT | None) -> StudentT:
         gain, ll = new_ll - ll, new_ll
         if not np.isfinite(gain):
             break
-        if gain < TOLERANCE:
+        if gain < tolerance:
             converged = True
             break
     return StudentT(mu=mu, shape=shape, nu=nu, loglik=ll, converged=converged)

@@ -22,3 +22,9 @@ def restore(values: np.ndarray, was_1d: bool):
     if values.ndim == 1:
         return float(values[0])
     return values[:, 0]
+
+
+def moving_columns(r: np.ndarray) -> np.ndarray:
+    """Columns without NaN whose values are not all equal (those a model can be fitted on)."""
+    with np.errstate(invalid="ignore"):
+        return ~np.isnan(r).any(axis=0) & (np.max(r, axis=0) != np.min(r, axis=0))

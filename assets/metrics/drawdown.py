@@ -101,3 +101,57 @@ def roll_max_drawdown(returns, window: int, chunk: int = 256):
         peak = np.maximum(np.maximum.accumulate(wealth, axis=1), 1.0)
         out[start : start + chunk] = np.min(np.minimum((wealth - peak) / peak, 0.0), axis=1)
     return restore(out, one)
+
+
+def drawdown_episode(returns) -> tuple[np.ndarray, np.ndarray]:
+    """Duration of the deepest drawdown and its time to recovery, in days.
+
+    The episode containing the maximum drawdown's trough (the first, on ties) runs from its first
+    day under water to the day before the value is back at its previous peak, or to the last day
+    if it never gets back. Its duration is quantstats' ``drawdown_details(...)["days"]`` of that
+    episode; the time to recovery counts from the trough to the first day back at the peak.
+
+    Returns
+    -------
+    (duration_days, recovery_days) : ``(N,)`` float arrays (or floats for 1-D input)
+        0 and 0 without a drawdown; recovery NaN while the drawdown is still open, and both NaN
+        for a column containing NaN.
+    """
+    r, one = as_2d(returns)
+    t, n = r.shape
+    if t < 1:
+        nan = np.full(n, np.nan)
+        return restore(nan, one), restore(nan.copy(), one)
+    dd = drawdown_series(r)
+    under = dd < 0
+    trough = np.argmin(dd, axis=0)
+    idx = np.arange(t)[:, None]
+    last_above = np.maximum.accumulate(np.where(~under, idx, -1), axis=0)
+    next_above = np.minimum.accumulate(np.where(~under, idx, t)[::-1], axis=0)[::-1]
+    cols = np.arange(n)
+    start = last_above[trough, cols] + 1
+    back = next_above[trough, cols]
+    duration = (np.minimum(back, t) - start).astype(np.float64)
+    recovery = np.where(back < t, back - trough, np.nan).astype(np.float64)
+    flat = ~under[trough, cols]
+    duration[flat] = 0.0
+    recovery[flat] = 0.0
+    bad = np.isnan(r).any(axis=0)
+    duration[bad] = np.nan
+    recovery[bad] = np.nan
+    return restore(duration, one), restore(recovery, one)
+
+
+def ulcer_index(returns):
+    """Ulcer index (Martin 1987): the root mean square of the drawdown series.
+
+    .. math:: UI = \\sqrt{\\frac{1}{T-1} \\sum_t DD_t^2}
+
+    (quantstats' ``ulcer_index``: its denominator is T - 1). Decimal; NaN with fewer than 2
+    returns or a NaN.
+    """
+    r, one = as_2d(returns)
+    if r.shape[0] < 2:
+        return restore(np.full(r.shape[1], np.nan), one)
+    dd = drawdown_series(r)
+    return restore(np.sqrt(np.sum(dd * dd, axis=0) / (r.shape[0] - 1)), one)

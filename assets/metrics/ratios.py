@@ -85,3 +85,45 @@ def roll_sortino_ratio(returns, window: int, required_return: float = 0.0, annua
     mean = rolling_reduce(adj, window) / window
     with np.errstate(divide="ignore", invalid="ignore"):
         return restore(mean * annualization / np.where(dd == 0, np.nan, dd), one)
+
+
+def calmar_ratio(returns, annualization: int = ANNUALIZATION):
+    """Calmar ratio: annual (compound) return over the absolute maximum drawdown.
+
+    .. math:: C = \\frac{(\\prod_t (1 + r_t))^{A/T} - 1}{|MDD|}
+
+    Equals ``empyrical.calmar_ratio(r, annualization=A)``: NaN without a drawdown.
+    """
+    from assets.metrics.drawdown import max_drawdown
+
+    r, one = as_2d(returns)
+    if r.shape[0] < 1:
+        return restore(np.full(r.shape[1], np.nan), one)
+    mdd = np.atleast_1d(max_drawdown(r))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        annual = np.prod(1.0 + r, axis=0) ** (annualization / r.shape[0]) - 1.0
+        out = np.where(mdd < 0, annual / np.abs(mdd), np.nan)
+    out[~np.isfinite(out)] = np.nan
+    return restore(out, one)
+
+
+def omega_ratio(returns, risk_free: float = 0.0, required_return: float = 0.0, annualization: int = ANNUALIZATION):
+    """Omega ratio: gains over losses relative to a threshold.
+
+    .. math:: \\Omega = \\frac{\\sum_t (r_t - \\tau)^+}{\\sum_t (\\tau - r_t)^+}, \\quad
+              \\tau = r_f + (1 + R)^{1/A} - 1
+
+    with :math:`r_f` the daily risk-free rate and :math:`R` an annual required return. Equals
+    ``empyrical.omega_ratio(r, risk_free, required_return, annualization=A)``: NaN with fewer than
+    2 returns or when no return falls below the threshold.
+    """
+    r, one = as_2d(returns)
+    if r.shape[0] < 2 or required_return <= -1:
+        return restore(np.full(r.shape[1], np.nan), one)
+    excess = r - risk_free - ((1.0 + required_return) ** (1.0 / annualization) - 1.0)
+    gains = np.sum(np.where(excess > 0, excess, 0.0), axis=0)
+    losses = -np.sum(np.where(excess < 0, excess, 0.0), axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(losses > 0, gains / losses, np.nan)
+    out[np.isnan(r).any(axis=0)] = np.nan
+    return restore(out, one)

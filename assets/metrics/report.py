@@ -6,9 +6,22 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from assets.metrics.constants import ANNUALIZATION, DEFAULT_BENCHMARK, DEFAULT_WINDOW, WORST_WINDOW_DAYS
+from assets.metrics.constants import (
+    ANNUALIZATION,
+    CORRELATION_DAYS,
+    DEFAULT_BENCHMARK,
+    DEFAULT_WINDOW,
+    REGIME_MARGIN,
+    WORST_WINDOW_DAYS,
+)
 from assets.metrics.engine import RiskAnalysis, analyze, backtest_record
 from assets.metrics.prices import PriceMatrix
+
+#: The correlation regime's rule, said in the report beside the label.
+REGIME_RULE = (
+    f"stressed when the holdings' value-weighted average pairwise correlation over the last {CORRELATION_DAYS} "
+    f"days is at least {REGIME_MARGIN:.2f} above its average over the window, else calm"
+)
 
 
 def _num(x) -> float | None:
@@ -64,7 +77,9 @@ def risk_report(
         ``{"as_of", "window", "annualization", "benchmark", "risk_free_rate", "holdings", "assets":
         {SYM: METRICS}, "portfolio": METRICS + {"hhi", "effective_n", "risk_score",
         "risk_score_components", "contributions", "var_backtest", "stress"}, "correlation":
-        {"symbols", "matrix"}}``; every null metric has its reason under ``null_reasons``.
+        {"symbols", "matrix"}, "tail_dependence": {...}, "spearman": {...}}`` with the model keys
+        in every metric set and ``"backtest"`` (per model and level) and ``"correlation_regime"``
+        in the portfolio; every null metric has its reason under ``null_reasons``.
     """
     q = holdings_vector(prices, holdings)
     analysis = analyze(
@@ -75,6 +90,7 @@ def risk_report(
         risk_free_annual=risk_free_annual,
         benchmark=benchmark,
         caps=caps,
+        models=True,
     )
     return report_from_analysis(analysis, risk_free_annual=risk_free_annual, benchmark=benchmark)
 
@@ -109,6 +125,7 @@ def report_from_analysis(
     }
     portfolio["stress"] = _stress(analysis, i, held)
     corr = analysis.correlation
+    extended = _model_sections(analysis, i, portfolio)
     return {
         "as_of": prices.as_of.isoformat(),
         "window": analysis.window,
@@ -118,11 +135,34 @@ def report_from_analysis(
         "holdings": {symbols[j]: float(q[j]) for j in held},
         "assets": analysis.assets.records(),
         "portfolio": portfolio,
-        "correlation": {
-            "symbols": list(symbols),
-            "matrix": [[_num(v) for v in row] for row in corr],
-        },
+        "correlation": _matrix(symbols, corr),
+        **extended,
     }
+
+
+def _matrix(symbols, matrix: np.ndarray) -> dict:
+    return {"symbols": list(symbols), "matrix": [[_num(v) for v in row] for row in matrix]}
+
+
+def _model_sections(analysis: RiskAnalysis, i: int, portfolio: dict) -> dict:
+    """With ``models=True``: the per-model backtests and the correlation regime into the portfolio,
+    and the tail-dependence and Spearman matrices beside the correlation."""
+    models = analysis.models
+    if models is None:
+        return {}
+    portfolio["backtest"] = {
+        model: {f"var_{round(lvl * 100)}": bt.record(i) for lvl, bt in by_level.items()}
+        for model, by_level in models.backtests.items()
+    }
+    portfolio["correlation_regime"] = {
+        "label": models.regime[i],
+        "average_correlation_30d": _num(models.regime_recent[i]),
+        "average_correlation_window": _num(models.regime_usual[i]),
+        "rule": REGIME_RULE,
+        "null_reason": models.regime_reasons[i],
+    }
+    symbols = analysis.prices.symbols
+    return {"tail_dependence": _matrix(symbols, models.tail_dependence), "spearman": _matrix(symbols, models.spearman)}
 
 
 def _stress(analysis: RiskAnalysis, i: int, held: list[int]) -> dict:

@@ -110,3 +110,35 @@ def cornish_fisher_value_at_risk(returns, level: float = 0.95):
     mean, std, s, k = _moments(r)
     z_cf = z + (z * z - 1.0) * s / 6.0 + (z**3 - 3.0 * z) * k / 24.0 - (2.0 * z**3 - 5.0 * z) * s * s / 36.0
     return restore(-(mean + z_cf * std), one)
+
+
+def tail_measures(returns, levels) -> dict[float, tuple[np.ndarray, np.ndarray]]:
+    """:func:`value_at_risk` and :func:`conditional_value_at_risk` of the columns of ``returns`` at
+    several levels from one partial sort (for simulated samples of thousands of rows).
+
+    Returns
+    -------
+    dict
+        level -> ``(var, es)``, each ``(N,)``; NaN for a column containing NaN.
+    """
+    r, _ = as_2d(returns)
+    n = r.shape[0]
+    if n < 1:
+        nan = np.full(r.shape[1], np.nan)
+        return {lvl: (nan, nan.copy()) for lvl in levels}
+    spots = {}
+    for lvl in levels:
+        pos = _tail(lvl) * (n - 1)
+        lo = int(np.floor(pos))
+        spots[lvl] = (lo, min(lo + 1, n - 1), pos - lo)
+    kth = sorted({i for lo, hi, _ in spots.values() for i in (lo, hi)})
+    part = np.partition(r, kth, axis=0)
+    bad = _nan_columns(r)
+    out = {}
+    for lvl, (lo, hi, frac) in spots.items():
+        var = -(part[lo] + frac * (part[hi] - part[lo]))
+        es = -np.mean(part[: lo + 1], axis=0)
+        var[bad] = np.nan
+        es[bad] = np.nan
+        out[lvl] = (var, es)
+    return out

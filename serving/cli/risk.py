@@ -112,6 +112,46 @@ def risk(prices_csv: Path, holdings_json: Path | None, benchmark: str, window: i
         click.echo(render_table(report))
 
 
+_MODEL_ROWS = (
+    ("historical", "var_95", "es_95", None, None),
+    ("ewma", "var_95_ewma", "es_95_ewma", "var_95_ewma_10d", "es_95_ewma_10d"),
+    ("fhs", "var_95_fhs", "es_95_fhs", "var_95_fhs_10d", "es_95_fhs_10d"),
+    ("mc", "var_95_mc", "es_95_mc", "var_95_mc_10d", "es_95_mc_10d"),
+)
+
+
+def _p(value) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def _model_lines(p: dict) -> list[str]:
+    """The portfolio's VaR models side by side with their 95% and 99% backtests."""
+    if "backtest" not in p:
+        return []
+    lines = [
+        "",
+        f"VaR models (95%, portfolio): volatility EWMA {_fmt(p['volatility_ewma'], 'pct')}, "
+        f"GARCH {_fmt(p['volatility_garch'], 'pct')} (10-day mean {_fmt(p['volatility_garch_10d'], 'pct')})",
+        "  model       VaR 1d   ES 1d  VaR 10d  ES 10d | backtest   breaches   Kupiec p  Christoffersen p  CC p   zone",
+    ]
+    for model, var1, es1, var10, es10 in _MODEL_ROWS:
+        cells = [_fmt(p.get(k) if k else None, "pct") for k in (var1, es1, var10, es10)]
+        for name, bt in p["backtest"][model].items():
+            if bt["null_reason"]:
+                test = f"{name}: n/a ({bt['null_reason']})"
+            else:
+                test = (
+                    f"{name}  {bt['breaches']:>4}/{bt['days']:<5} {_p(bt['kupiec_p']):>8}  "
+                    f"{_p(bt['christoffersen_ind_p']):>16}  {_p(bt['conditional_coverage_p']):>5}  {bt['traffic_light'] or 'n/a'}"
+                )
+            lines.append(f"  {model:<10} {cells[0]:>7} {cells[1]:>7} {cells[2]:>8} {cells[3]:>7} | {test}")
+            model, cells = "", [""] * 4
+    regime = p["correlation_regime"]
+    label = regime["label"] or f"n/a ({regime['null_reason']})"
+    lines.append(f"Correlation regime: {label} ({regime['rule']})")
+    return lines
+
+
 _ASSET_COLUMNS = (
     ("vol 30d", "volatility_30d", "pct"),
     ("vol 365d", "volatility_365d", "pct"),
@@ -178,6 +218,7 @@ def render_table(report: dict) -> str:
                 f"  {name}: {bt['breaches']} breaches in {bt['days']} days (expected "
                 f"{bt['expected_breaches']:.1f}), p = {bt['p_value']:.3f}: model {verdict}"
             )
+    lines += _model_lines(p)
     lines.append("")
     lines.append("Stress scenarios:")
     for name, s in p["stress"].items():

@@ -132,3 +132,59 @@ def test_registered_in_the_console_script():
     from serving.cli.main import cli
 
     assert cli.commands["risk"] is risk
+
+
+MODEL_KEYS = {
+    "volatility_ewma",
+    "volatility_garch",
+    "var_95_ewma",
+    "var_95_fhs",
+    "var_95_mc",
+    "calmar",
+    "ulcer_index",
+    "omega",
+    "drawdown_duration_days",
+}
+
+
+def test_json_carries_the_models_on_real_prices(real_csv, tmp_path):
+    holdings = tmp_path / "h.json"
+    holdings.write_text(json.dumps({"BTC": 0.5, "ETH": 10, "DOGE": 100000}))
+    result = run(real_csv, "--holdings", holdings)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    for metrics in (*doc["assets"].values(), doc["portfolio"]):
+        assert MODEL_KEYS <= metrics.keys()
+        assert all(metrics[k] is not None for k in MODEL_KEYS), metrics["null_reasons"]
+    p = doc["portfolio"]
+    assert p["var_95_fhs"] > 0 and p["var_95_mc"] > 0 and p["var_95_ewma"] > 0
+    assert set(p["backtest"]) == {"historical", "ewma", "fhs", "mc"}
+    for by_level in p["backtest"].values():
+        for bt in by_level.values():
+            assert {"kupiec_p", "christoffersen_ind_p", "conditional_coverage_p", "traffic_light"} <= bt.keys()
+            assert bt["traffic_light"] in {"green", "yellow", "red"} and 0 <= bt["conditional_coverage_p"] <= 1
+    # The historical model's Kupiec p is the existing var_backtest's.
+    assert p["backtest"]["historical"]["var_99"]["kupiec_p"] == pytest.approx(p["var_backtest"]["var_99"]["p_value"])
+    symbols, _, _ = close_prices(real_csv)
+    for key in ("tail_dependence", "spearman"):
+        assert doc[key]["symbols"] == symbols
+        matrix = np.array(doc[key]["matrix"], dtype=float)
+        np.testing.assert_allclose(matrix, matrix.T)
+        assert np.all(np.diag(matrix) == 1.0)
+    assert p["correlation_regime"]["label"] in {"calm", "stressed"}
+    table = run(real_csv, "--holdings", holdings, "--format", "table").output
+    assert "VaR models" in table and "Christoffersen" in table and "Correlation regime" in table
+
+
+def test_models_null_with_reasons_on_a_short_file(tmp_path):
+    csv = tmp_path / "p.csv"
+    rows = ["date,BTC,ETH"] + [
+        f"{np.datetime64('2021-01-01') + i},{30000 * (1 + 0.02 * np.sin(i))},{2000 * (1 + 0.03 * np.cos(i / 2))}"
+        for i in range(80)
+    ]
+    csv.write_text("\n".join(rows) + "\n")
+    doc = json.loads(run(csv, "--window", "60").output)
+    p = doc["portfolio"]
+    assert p["volatility_garch"] is None and "GARCH(1,1) needs 100 returns" in p["null_reasons"]["volatility_garch"]
+    assert p["volatility_ewma"] is not None
+    assert p["backtest"]["fhs"]["var_95"]["null_reason"]

@@ -112,3 +112,62 @@ def test_engine_does_not_mutate_prices_or_quantities(r, q):
     np.testing.assert_array_equal(prices, p0)
     np.testing.assert_array_equal(q, q0)
     assert not pm.values.flags.writeable
+
+
+MODEL_SETTINGS = settings(max_examples=8, deadline=None)
+
+
+@MODEL_SETTINGS
+@given(
+    st.integers(min_value=120, max_value=220).flatmap(
+        lambda t: arrays(np.float64, (t, 3), elements=st.floats(-0.3, 0.3, allow_nan=False, width=64))
+    ),
+    st.sampled_from(["none", "constant", "late"]),
+)
+def test_models_never_invent_numbers(r, degenerate):
+    """With models=True every value is finite or null with a reason, inputs stay untouched, and a
+    constant or late-listed asset gets reasons rather than numbers."""
+    prices = 100 * np.cumprod(1 + r, axis=0)
+    prices = np.where(prices > 0, prices, 1e-6)
+    if degenerate == "constant":
+        prices[:, 2] = 1.0
+    elif degenerate == "late":
+        prices[: len(prices) - 50, 2] = np.nan  # listed inside the 100-day window
+    q = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 5.0]])
+    p0, q0 = prices.copy(), q.copy()
+    pm = PriceMatrix.build(np.arange(len(prices)) + np.datetime64("2020-01-01"), ["S0", "S1", "S2"], prices)
+    a = analyze(pm, q, window=100, benchmark="S0", models=True)
+    np.testing.assert_array_equal(prices, p0)
+    np.testing.assert_array_equal(q, q0)
+    for table in (a.assets, a.portfolios):
+        for i in range(len(table.names)):
+            rec = table.record(i)
+            for key, value in rec.items():
+                if key == "null_reasons":
+                    continue
+                assert value is None or np.isfinite(value)
+                assert (value is None) == (key in rec["null_reasons"]), key
+    if degenerate != "none":
+        third = a.assets.record(2)
+        for key in ("volatility_garch", "var_95_fhs", "var_95_mc", "var_95_ewma"):
+            if degenerate == "late" or key != "var_95_ewma":
+                assert third[key] is None and third["null_reasons"][key], key
+        only = a.portfolios.record(1)
+        assert only["var_95_mc"] is None and only["null_reasons"]["var_95_mc"]
+    for by_level in a.models.backtests.values():
+        for bt in by_level.values():
+            for i in range(2):
+                rec = bt.record(i)
+                assert (rec["kupiec_p"] is None) == (rec["null_reason"] is not None)
+
+
+def test_too_short_for_models_says_why():
+    prices = 100 * np.cumprod(1 + np.random.default_rng(1).normal(0, 0.02, (60, 2)), axis=0)
+    pm = PriceMatrix.build(np.arange(60) + np.datetime64("2020-01-01"), ["S0", "S1"], prices)
+    a = analyze(pm, [1.0, 1.0], window=90, benchmark="S0", models=True)
+    rec = a.portfolios.record(0)
+    assert rec["volatility_garch"] is None and "needs 90 daily returns" in rec["null_reasons"]["volatility_garch"]
+    assert a.models.backtests["fhs"][0.95].record(0)["null_reason"]
+    short = analyze(pm, [1.0, 1.0], window=50, benchmark="S0", models=True).portfolios.record(0)
+    assert short["volatility_ewma"] is not None
+    assert "GARCH(1,1) needs 100 returns, 50 available" in short["null_reasons"]["volatility_garch"]

@@ -141,10 +141,10 @@ class CoinGeckoLookalike(ProviderServer):
     def last_updated(self, coin_id: str) -> dt.datetime:
         """When the coin's price was last refreshed: once a minute at a coin's own phase, like the
         real API (the same answer within the minute)."""
-        phase = (_seed("phase", coin_id) % 60_000) / 1000
-        seconds = self.now.timestamp() - phase
-        return dt.datetime.fromtimestamp(seconds - seconds % 60 + phase, dt.UTC).replace(
-            microsecond=int(phase * 1000) % 1000 * 1000)
+        phase = (_seed("phase", coin_id) % 60_000) / 1000  # whole milliseconds past each minute
+        now = self.now.timestamp()
+        at = (now - phase) // 60 * 60 + phase
+        return dt.datetime.fromtimestamp(round(at if at <= now - 1 else at - 60, 3), dt.UTC)
 
     # --- series at CoinGecko's granularity ------------------------------------------------------
     def series_times(self, start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:

@@ -1,29 +1,34 @@
-"""PostgreSQL binary COPY encoding of a polars frame, vectorized with numpy.
+"""PostgreSQL's binary COPY format: frames encoded by pgpq, packed series decoded with numpy.
 
-psycopg's ``Copy.write_row`` encodes one Python tuple at a time; building those tuples from a
-frame costs more than the database's own work on large backfills. Here each column is encoded
-at once into one buffer per chunk: PostgreSQL's binary tuple format is a 16-bit field count, then
-per field a 32-bit length (-1 for NULL) and the big-endian value.
+Encoding (``encode``): each column of a polars frame is cast to the Arrow type whose binary form
+is its column's PostgreSQL type, and pgpq (Rust, over Arrow buffers) writes the tuples, batch by
+batch, for the caller's ``COPY ... FROM STDIN (FORMAT BINARY)``. Every column type of the
+warehouse goes this way: int2/int4/int8, float8, bool, date, timestamptz, text, bytea, text[],
+numeric (from Decimal or integer columns) and jsonb (JSON text, or values dumped per row).
 
-Supported column types: int2/int4/int8, float8, bool, timestamptz (``Datetime``), date and
-text. Anything else (numeric, jsonb) goes through ``psycopg`` row by row (``write_rows``).
+Decoding (``decode_grouped_packed``): rows of a key and packed value bytes, as the close-series
+queries read them; faster than any row decoder since a few rows carry all values.
 """
 
 from __future__ import annotations
 
+import json
 import struct
 from collections.abc import Iterator
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
+from pgpq import ArrowToPostgresBinaryEncoder
+from pgpq import encoders as pgpq_encoders
+from pgpq.schema import Jsonb
 
 HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
-TRAILER = struct.pack("!h", -1)
 
 _PG_EPOCH_US = 946_684_800_000_000  # 2000-01-01 in Unix microseconds
 _PG_EPOCH_DAYS = 10_957
 
-# PostgreSQL type -> (big-endian numpy dtype, width in bytes); None width = variable (text)
+# PostgreSQL type -> big-endian numpy dtype of its binary send form (the decoders' value types)
 FIXED = {
     "int2": ">i2",
     "int4": ">i4",
@@ -33,82 +38,99 @@ FIXED = {
     "timestamptz": ">i8",
     "date": ">i4",
 }
-SUPPORTED = set(FIXED) | {"text"}
+
+# PostgreSQL type -> the polars dtype whose Arrow form pgpq writes in that type's binary format
+# (numeric and jsonb are chosen per column, below).
+_DTYPES: dict[str, pl.DataType] = {
+    "int2": pl.Int16(),
+    "int4": pl.Int32(),
+    "int8": pl.Int64(),
+    "float8": pl.Float64(),
+    "bool": pl.Boolean(),
+    "date": pl.Date(),
+    "timestamptz": pl.Datetime("us", "UTC"),
+    "text": pl.String(),
+    "bytea": pl.Binary(),
+    "text[]": pl.List(pl.String),
+}
+
+# Arrow string type -> pgpq's encoder for it; jsonb columns use it with a jsonb output.
+_STRING_ENCODERS = {
+    pa.string(): pgpq_encoders.StringEncoderBuilder,
+    pa.large_string(): pgpq_encoders.LargeStringEncoderBuilder,
+    pa.string_view(): pgpq_encoders.StringViewEncoderBuilder,
+}
 
 
-def _fixed_values(series: pl.Series, pg_type: str) -> np.ndarray:
-    """The column as numpy values ready to be cast to the wire's big-endian type."""
+def _json_text(series: pl.Series) -> pl.Series:
+    """A jsonb column as JSON text: strings are JSON already; other values (a polars Object of
+    dicts, structs, lists, numbers) are dumped one by one, refusing NaN and infinities."""
+    if series.dtype == pl.String:
+        return series
+    try:
+        dumped = [None if v is None else json.dumps(v, allow_nan=False) for v in series.to_list()]
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"column {series.name!r} holds a value that is not JSON ({exc})") from None
+    return pl.Series(series.name, dumped, dtype=pl.String)
+
+
+def _numeric(series: pl.Series) -> pl.Series:
+    """Decimals go as they are (the server rounds to the column's scale, or refuses an overflow);
+    integers as whole decimals. Floats and strings are refused: their conversion is not exact."""
+    if isinstance(series.dtype, pl.Decimal):
+        return series
+    if series.dtype.is_integer() or series.dtype == pl.Null:
+        return series.cast(pl.Decimal(38, 0))
+    raise TypeError(f"column {series.name!r} must be a Decimal or integer for numeric, got {series.dtype}")
+
+
+def _column(series: pl.Series, pg_type: str) -> pl.Series:
+    """``series`` as the polars dtype that pgpq encodes as ``pg_type``; lossy casts raise."""
+    if series.dtype == pl.Object and pg_type != "jsonb":
+        series = pl.Series(series.name, series.to_list(), strict=True)
+    if pg_type == "jsonb":
+        return _json_text(series)
+    if pg_type == "numeric":
+        return _numeric(series)
+    target = _DTYPES.get(pg_type)
+    if target is None:
+        raise TypeError(f"column {series.name!r}: no binary COPY encoding for PostgreSQL type {pg_type}")
     if pg_type == "timestamptz":
-        if not isinstance(series.dtype, pl.Datetime) or series.dtype.time_zone is None:
+        if isinstance(series.dtype, pl.Datetime) and series.dtype.time_zone is not None:
+            # The instant is kept (polars stores UTC); only the unit may change (ns -> us).
+            return series.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
+        if series.dtype != pl.Null:
             raise TypeError(f"column {series.name!r} must be a timezone-aware Datetime, got {series.dtype}")
-        return series.dt.cast_time_unit("us").to_physical().to_numpy() - _PG_EPOCH_US
-    if pg_type == "date":
-        return series.cast(pl.Date).to_physical().to_numpy().astype(np.int64) - _PG_EPOCH_DAYS
-    if pg_type == "bool":
-        return series.cast(pl.UInt8).to_numpy()
-    return series.to_numpy()
+    try:
+        return series.cast(target, strict=True)
+    except pl.exceptions.PolarsError as exc:
+        raise ValueError(f"column {series.name!r} ({series.dtype}) does not fit {pg_type}: {exc}") from None
 
 
-def _encode_uniform(
-    frame: pl.DataFrame, pg_types: list[str], nulls: tuple[bool, ...], text_len: dict[int, int]
-) -> bytes:
-    """Rows that share one layout (same NULL pattern, same text lengths) as one structured array."""
-    fields: list[tuple[str, str]] = [("count", ">i2")]
-    for i, pg_type in enumerate(pg_types):
-        fields.append((f"l{i}", ">i4"))
-        if not nulls[i]:
-            fields.append((f"v{i}", f"S{text_len[i]}" if pg_type == "text" else FIXED[pg_type]))
-    out = np.empty(frame.height, dtype=np.dtype(fields))
-    out["count"] = len(pg_types)
-    for i, (series, pg_type) in enumerate(zip(frame.get_columns(), pg_types, strict=True)):
-        if nulls[i]:
-            out[f"l{i}"] = -1
-        elif pg_type == "text":
-            out[f"l{i}"] = text_len[i]
-            if text_len[i]:
-                joined = series.cast(pl.String).str.join("").item().encode()
-                out[f"v{i}"] = np.frombuffer(joined, dtype=f"S{text_len[i]}")
-        else:
-            out[f"l{i}"] = np.dtype(FIXED[pg_type]).itemsize
-            out[f"v{i}"] = _fixed_values(series, pg_type)
-    return out.tobytes()
+def encode(frame: pl.DataFrame, pg_types: list[str], chunk_rows: int = 100_000) -> Iterator[bytes]:
+    """The binary COPY stream of ``frame`` (columns in the COPY's order, of ``pg_types``):
+    header, tuples in batches of ``chunk_rows`` (memory stays flat on large backfills), trailer.
 
-
-def encode_chunk(frame: pl.DataFrame, pg_types: list[str]) -> bytes:
-    """Tuples of ``frame`` (columns in table order) in binary COPY format, no header/trailer.
-
-    Row order does not matter to COPY, so rows are grouped by layout (which columns are NULL,
-    how long each text value is) and each group is written with one structured numpy array.
+    The columns are cast (``TypeError``/``ValueError`` naming the column) before anything is
+    returned, so a frame that cannot be encoded fails before its COPY starts. NULLs go as NULL,
+    NaN as NaN (refusing it is the contracts' business), text as UTF-8.
     """
-    if frame.height == 0:
-        return b""
-    unsupported = sorted({t for t in pg_types if t not in SUPPORTED})
-    if unsupported:
-        raise TypeError(f"no binary encoder for {unsupported}; use psycopg's write_row")
-    names = frame.columns
-    keys = [pl.col(c).is_null().alias(f"__n{i}") for i, c in enumerate(names)]
-    keys += [
-        pl.col(c).cast(pl.String).str.len_bytes().fill_null(0).alias(f"__t{i}")
-        for i, (c, t) in enumerate(zip(names, pg_types, strict=True))
-        if t == "text"
-    ]
-    keyed = frame.with_columns(keys)
-    key_names = [k.meta.output_name() for k in keys]
-    parts = []
-    for key, group in keyed.group_by(key_names):
-        values = dict(zip(key_names, key, strict=True))
-        nulls = tuple(bool(values[f"__n{i}"]) for i in range(len(names)))
-        text_len = {i: int(values[f"__t{i}"]) for i, t in enumerate(pg_types) if t == "text"}
-        parts.append(_encode_uniform(group.select(names), pg_types, nulls, text_len))
-    return b"".join(parts)
+    table = pl.DataFrame(
+        [_column(s, t) for s, t in zip(frame.get_columns(), pg_types, strict=True)]
+    ).to_arrow()
+    encoders = {f.name: ArrowToPostgresBinaryEncoder.infer_encoder(f) for f in table.schema}
+    for field, pg_type in zip(table.schema, pg_types, strict=True):
+        if pg_type == "jsonb":
+            encoders[field.name] = _STRING_ENCODERS[field.type].new_with_output(field, Jsonb())
+    encoder = ArrowToPostgresBinaryEncoder.new_with_encoders(table.schema, encoders)
+    return _stream(encoder, table, chunk_rows)
 
 
-def iter_copy_data(frame: pl.DataFrame, pg_types: list[str], chunk_rows: int = 200_000) -> Iterator[bytes]:
-    """Header, tuples in bounded chunks (memory stays flat on large backfills), trailer."""
-    yield HEADER
-    for start in range(0, frame.height, chunk_rows):
-        yield encode_chunk(frame.slice(start, chunk_rows), pg_types)
-    yield TRAILER
+def _stream(encoder: ArrowToPostgresBinaryEncoder, table: pa.Table, chunk_rows: int) -> Iterator[bytes]:
+    yield encoder.write_header()
+    for batch in table.to_batches(max_chunksize=chunk_rows):
+        yield encoder.write_batch(batch)
+    yield encoder.finish()
 
 
 def decode_grouped_packed(data: bytes, key_type: str, value_types: list[str]) -> dict[str, np.ndarray]:

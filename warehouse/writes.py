@@ -186,18 +186,26 @@ def _lock_references(conn: Connection, table: str, frame: pl.DataFrame) -> None:
 
 
 def _copy(cur: psycopg.Cursor, target: sql.Composable, columns: list[sa.Column], frame: pl.DataFrame) -> None:
-    types = [_pg_type(c) for c in columns]
+    """Binary COPY of ``frame`` into ``target`` on the caller's connection (and transaction),
+    encoded by pgpq (``copy_binary.encode``): every column type, no row-by-row path."""
+    table = columns[0].table.name
+    try:
+        chunks = copy_binary.encode(frame.select([c.name for c in columns]), [_pg_type(c) for c in columns])
+    except (TypeError, ValueError) as exc:
+        raise BatchRejected(table, str(exc)) from None
     statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
         target, sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
     )
+    # The server reads binary COPY text in the client encoding (COPY's ENCODING option does not
+    # apply to binary), and pgpq writes UTF-8: under another client encoding text would be mangled.
+    encoding = cur.connection.info.parameter_status("client_encoding")
+    if encoding != "UTF8":
+        cur.execute("SELECT set_config('client_encoding', 'UTF8', true)")
     with cur.copy(statement) as copy:
-        if all(t in copy_binary.SUPPORTED for t in types):
-            for chunk in copy_binary.iter_copy_data(frame.select([c.name for c in columns]), types):
-                copy.write(chunk)
-        else:
-            copy.set_types(types)
-            for row in frame.select([c.name for c in columns]).iter_rows():
-                copy.write_row(row)
+        for chunk in chunks:
+            copy.write(chunk)
+    if encoding != "UTF8":
+        cur.execute("SELECT set_config('client_encoding', %s, true)", (encoding,))
 
 
 def _translate(table: str, exc: psycopg.Error) -> BatchRejected:

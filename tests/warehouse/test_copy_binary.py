@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import numpy as np
+import polars as pl
 import psycopg
 import pytest
 
@@ -71,22 +75,103 @@ def test_decode_grouped_packed_refuses_what_it_cannot_decode(db_url, select, col
         copy_binary.decode_grouped_packed(data, "int4", columns)
 
 
-def test_encoded_rows_load_back_unchanged(db_url):
-    import polars as pl
+UTC = dt.UTC
 
+# (column, its DDL, the type name the writers pass to the encoder)
+ALL_TYPES = [
+    ("i2", "int2", "int2"),
+    ("i4", "int4", "int4"),
+    ("i8", "int8", "int8"),
+    ("f8", "float8", "float8"),
+    ("b", "bool", "bool"),
+    ("d", "date", "date"),
+    ("ts", "timestamptz", "timestamptz"),
+    ("s", "text", "text"),
+    ("q", "numeric(38,18)", "numeric"),
+    ("j", "jsonb", "jsonb"),
+    ("a", "text[]", "text[]"),
+    ("by", "bytea", "bytea"),
+]
+
+
+def _load(url, frame: pl.DataFrame, columns: list[tuple[str, str, str]], *, options: str = "") -> list[tuple]:
+    """``frame`` through ``copy_binary.encode`` into a temporary table of ``columns``, read back by
+    psycopg's own decoders in insertion order."""
+    ddl = ", ".join(f"{name} {pg}" for name, pg, _ in columns)
+    names = ", ".join(name for name, _, _ in columns)
+    with psycopg.connect(url.libpq, options=options) as conn:
+        conn.execute(f"CREATE TEMP TABLE t (n serial, {ddl})")
+        with conn.cursor().copy(f"COPY t ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+            for block in copy_binary.encode(frame, [t for _, _, t in columns], chunk_rows=2):
+                copy.write(block)
+        return conn.execute(f"SELECT {names} FROM t ORDER BY n").fetchall()
+
+
+def test_every_column_type_round_trips_through_the_server(db_url):
+    big = Decimal("99999999999999999999.999999999999999999")  # numeric(38,18) at full precision
+    minus_big = Decimal("-99999999999999999999.999999999999999999")  # (-big would round to 28 digits)
+    rows = [
+        (-32768, -(2**31), -(2**63), -1e300, False, dt.date(1, 1, 1),
+         dt.datetime(1, 1, 1, tzinfo=UTC), "", minus_big, {"nested": {"a": [1, 2.5, None]}, "ü": "日本"},
+         [], b""),
+        (32767, 2**31 - 1, 2**63 - 1, 5e-324, True, dt.date(9999, 12, 31),
+         dt.datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC), "é日本🙂 \t\n\\ 'quote\"", big,
+         [], ["BTC", "é", "", None], b"\x00\xff\x01"),
+        (0, 0, 0, 0.1, True, dt.date(2000, 1, 1),
+         dt.datetime(1999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC), "x" * 100_000,
+         Decimal("0.000000000000000001"), "text", ["日本"] * 3, bytes(range(256))),
+        (None,) * 12,
+    ]
+    dtypes = [
+        pl.Int16, pl.Int32, pl.Int64, pl.Float64, pl.Boolean, pl.Date, pl.Datetime("us", "UTC"), pl.String,
+        pl.Decimal(38, 18), pl.Object, pl.List(pl.String), pl.Binary,
+    ]
+    frame = pl.DataFrame(
+        [pl.Series(name, [r[i] for r in rows], dtype=dtype) for i, ((name, _, _), dtype) in enumerate(zip(ALL_TYPES, dtypes, strict=True))]
+    )
+    assert _load(db_url, frame, ALL_TYPES) == rows
+
+
+def test_nan_and_null_stay_apart(db_url):
+    frame = pl.DataFrame({"f8": [float("nan"), None, float("inf")]})
+    got = [r[0] for r in _load(db_url, frame, [("f8", "float8", "float8")])]
+    assert math.isnan(got[0]) and got[1] is None and got[2] == float("inf")
+
+
+def test_jsonb_takes_json_text_and_python_values(db_url):
+    text = pl.DataFrame({"j": ['{"b": [1, "é"]}', "null", None, "3.5"]})
+    assert [r[0] for r in _load(db_url, text, [("j", "jsonb", "jsonb")])] == [{"b": [1, "é"]}, None, None, 3.5]
+    structs = pl.DataFrame({"j": [{"x": 1.5, "y": "a"}, None]})
+    assert [r[0] for r in _load(db_url, structs, [("j", "jsonb", "jsonb")])] == [{"x": 1.5, "y": "a"}, None]
+
+
+def test_instants_survive_other_zones_and_units(db_url):
+    instant = dt.datetime(2024, 2, 29, 23, 30, 1, 5, tzinfo=UTC)
     frame = pl.DataFrame(
         {
-            "a": [1, -5, 2_000_000_000],
-            "t": [dt.datetime(2024, 2, 29, 12, 30, 1, 5, tzinfo=dt.UTC)] * 3,
-            "x": [0.1, -2.5, 1e300],
-            "s": ["BTC", "", "é"],
-        },
-        schema={"a": pl.Int32, "t": pl.Datetime("us", "UTC"), "x": pl.Float64, "s": pl.Utf8},
+            "ns": pl.Series([instant], dtype=pl.Datetime("ns", "UTC")),
+            "berlin": pl.Series([instant], dtype=pl.Datetime("us", "UTC")).dt.convert_time_zone("Europe/Berlin"),
+            "ms": pl.Series([instant.replace(microsecond=5000)], dtype=pl.Datetime("ms", "UTC")),
+        }
     )
-    with psycopg.connect(db_url.libpq) as conn:
-        conn.execute("CREATE TEMP TABLE t (a int4, t timestamptz, x float8, s text)")
-        with conn.cursor().copy("COPY t FROM STDIN (FORMAT BINARY)") as copy:
-            for block in copy_binary.iter_copy_data(frame, ["int4", "timestamptz", "float8", "text"]):
-                copy.write(block)
-        rows = conn.execute("SELECT a, t, x, s FROM t ORDER BY a").fetchall()
-    assert rows == sorted(frame.rows())
+    got = _load(db_url, frame, [(c, "timestamptz", "timestamptz") for c in frame.columns])
+    assert got == [(instant, instant, instant.replace(microsecond=5000))]
+    assert got[0][1].astimezone(ZoneInfo("Europe/Berlin")).day == 1  # the same instant, not the wall clock
+
+
+@pytest.mark.parametrize(
+    ("series", "pg_type", "error", "message"),
+    [
+        (pl.Series("t", [dt.datetime(2024, 1, 1)]), "timestamptz", TypeError, "timezone-aware"),
+        (pl.Series("r", [40_000]), "int2", ValueError, "does not fit int2"),
+        (pl.Series("q", [0.1]), "numeric", TypeError, "Decimal or integer"),
+        (pl.Series("q", ["0.1"]), "numeric", TypeError, "Decimal or integer"),
+        (pl.Series("j", [{"x": float("nan")}], dtype=pl.Object), "jsonb", ValueError, "not JSON"),
+        (pl.Series("s", ["x"]), "point", TypeError, "no binary COPY encoding"),
+    ],
+    ids=["naive-time", "int2-overflow", "float-numeric", "string-numeric", "nan-json", "unknown-type"],
+)
+def test_values_that_do_not_fit_are_refused_naming_the_column(series, pg_type, error, message):
+    with pytest.raises(error, match=message) as err:
+        copy_binary.encode(series.to_frame(), [pg_type])
+    assert repr(series.name) in str(err.value)
